@@ -1,0 +1,36 @@
+# Course repository: instructor and developer commands.
+#   make setup                 create .venv and install everything (idempotent)
+#   make test                  the whole test suite and the linters
+#   make handout HW=ps0        build dist/ps0/ and dist/ps0.zip (the student handout)
+#   make fixtures HW=ps0       refresh the public expected-output fixtures of an assignment
+
+PYTHON_SYSTEM ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HW ?= ps0
+
+.PHONY: setup test lint handout fixtures clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+test: setup lint
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+handout: setup
+	$(PY) -m autograder handout $(HW)
+
+fixtures: setup
+	$(PY) -m autograder fixtures $(HW)
+
+clean:
+	rm -rf dist

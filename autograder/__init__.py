@@ -1,0 +1,1 @@
+"""The course's grading engine: cases, comparison, stubs and handouts, results."""

@@ -1,0 +1,56 @@
+"""An assignment: its package folder, config, cases and fixtures, found by name."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from autograder.cases import Case, collect, number_key
+from autograder.config import AssignmentConfig
+
+CONFIG_FILE = "assignment.toml"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An importable assignment package such as ``ps0`` (the reference in this repo)."""
+
+    name: str
+    folder: Path
+
+    @classmethod
+    def load(cls, name: str) -> Assignment:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            raise LookupError(f"no assignment named {name!r}: {exc}") from exc
+        assert module.__file__ is not None
+        folder = Path(module.__file__).parent
+        if not (folder / CONFIG_FILE).is_file():
+            raise LookupError(f"{name} is not an assignment: it has no {CONFIG_FILE}")
+        return cls(name, folder)
+
+    @cached_property
+    def config(self) -> AssignmentConfig:
+        return AssignmentConfig.load(self.folder / CONFIG_FILE)
+
+    @property
+    def fixture_path(self) -> Path:
+        """Expected outputs of the public cases, shipped with the handout."""
+        return self.folder / "fixtures" / "public.npz"
+
+    def public_cases(self) -> list[Case]:
+        return collect([importlib.import_module(f"{self.name}.cases.public")])
+
+    def hidden_cases(self) -> list[Case]:
+        return collect([importlib.import_module(f"{self.name}.cases.hidden")])
+
+    def all_cases(self) -> list[Case]:
+        cases = self.public_cases() + self.hidden_cases()
+        return sorted(cases, key=number_key)
+
+    def module_paths(self) -> list[Path]:
+        """The submitted modules of the reference, in config order."""
+        return [self.folder / f for f in self.config.files]

@@ -1,0 +1,153 @@
+"""Graded cases: a function ``(submission, rng) -> outputs`` with its grading metadata.
+
+Metadata rides on the function, set with gradescope-utils' decorators (``weight``,
+``number``, ``visibility``, ``tags``) and, where the default comparison is not the right
+judge, this module's ``tolerance`` and ``judged_by``::
+
+    @weight(3)
+    @number("2.1")
+    @visibility("visible")
+    @tolerance(rtol=1e-6)
+    def softmax_rows(sub, rng):
+        "softmax of a random batch: each row sums to one"
+        return sub.arrays.softmax(rng.normal(size=(4, 7)))
+
+The first line of the docstring is the description students see next to the case name.
+
+Whether a case is *public* or *hidden* is where it is defined (an assignment's
+``cases/public.py`` ships in the handout, ``cases/hidden.py`` never does); its
+*visibility* is what Gradescope shows of its result, and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Literal, TypeVar
+
+from autograder.compare import Tolerance
+from autograder.outputs import Outputs
+
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check concluded: the fraction of the case's points earned and why."""
+
+    fraction: float
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.fraction >= 1.0
+
+
+# A custom check sees the submission's and the reference's normalized outputs.
+Check = Callable[[Outputs, Outputs], Verdict]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tolerance(rtol: float = 1e-6, atol: float = 1e-8) -> Callable[[F], F]:
+    """Compare this case's outputs with the given tolerances instead of the defaults."""
+
+    def attach(func: F) -> F:
+        func.__tolerance__ = Tolerance(rtol=rtol, atol=atol)  # type: ignore[attr-defined]
+        return func
+
+    return attach
+
+
+def judged_by(check: Check) -> Callable[[F], F]:
+    """Judge this case with ``check(got, expected) -> Verdict`` instead of `compare`."""
+
+    def attach(func: F) -> F:
+        func.__check__ = check  # type: ignore[attr-defined]
+        return func
+
+    return attach
+
+
+@dataclass(frozen=True)
+class Case:
+    """A graded case with the metadata its decorators attached."""
+
+    name: str
+    number: str
+    points: float
+    visibility: str
+    func: Callable[..., Outputs]
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    tol: Tolerance = field(default_factory=Tolerance)
+    check: Check | None = None
+
+    @property
+    def label(self) -> str:
+        """``"2.1 softmax_rows"``: how the case is named in every report."""
+        return f"{self.number} {self.name}"
+
+
+class CaseDefinitionError(ValueError):
+    """A case is missing metadata or carries an invalid value."""
+
+
+def from_function(func: Callable[..., Any]) -> Case:
+    """Read a decorated function's metadata into a `Case`, checking it."""
+    name = func.__name__
+    missing = [attr for attr in ("__weight__", "__number__") if not hasattr(func, attr)]
+    if missing:
+        raise CaseDefinitionError(f"case {name} lacks {', '.join(missing)}: decorate it")
+    visibility = getattr(func, "__visibility__", "visible")
+    if visibility not in VISIBILITIES:
+        raise CaseDefinitionError(f"case {name}: visibility {visibility!r} not in {VISIBILITIES}")
+    points = float(func.__weight__)  # type: ignore[attr-defined]
+    if points <= 0:
+        raise CaseDefinitionError(f"case {name}: weight must be positive, got {points}")
+    doc = (func.__doc__ or "").strip().splitlines()
+    return Case(
+        name=name,
+        number=str(func.__number__),  # type: ignore[attr-defined]
+        points=points,
+        visibility=visibility,
+        func=func,
+        description=doc[0] if doc else "",
+        tags=tuple(getattr(func, "__tags__", ())),
+        tol=getattr(func, "__tolerance__", Tolerance()),
+        check=getattr(func, "__check__", None),
+    )
+
+
+def number_key(case: Case) -> tuple[int | str, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in case.number.split("."))
+
+
+def collect(modules: Iterable[ModuleType]) -> list[Case]:
+    """Every decorated case defined in ``modules``, sorted by number; names must be unique."""
+    cases = [
+        from_function(obj)
+        for module in modules
+        for obj in vars(module).values()
+        if callable(obj) and hasattr(obj, "__weight__") and obj.__module__ == module.__name__
+    ]
+    for attr in ("name", "number"):
+        seen: dict[str, Case] = {}
+        for case in cases:
+            key = getattr(case, attr)
+            if key in seen:
+                raise CaseDefinitionError(f"two cases share the {attr} {key!r}")
+            seen[key] = case
+    return sorted(cases, key=number_key)
+
+
+def case_seed(assignment: str, case: Case, salt: str = "public") -> int:
+    """The case's seed: stable across runs and machines, different for each salt.
+
+    Public cases use the salt ``"public"``, so students and the grader draw the same
+    inputs; hidden cases are salted with a secret the handout does not carry.
+    """
+    digest = hashlib.sha256(f"{salt}:{assignment}:{case.name}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")

@@ -1,0 +1,91 @@
+"""Compare a submission's outputs with the expected ones, with messages a student can act on.
+
+One function, `compare`, serves every default check: the student's pytest run against
+shipped fixtures and the grader's run against the reference. Its message names the output
+that differs, its shape and dtype against the expected ones, the largest absolute and
+relative errors, and the first index where the values differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograder.outputs import Flat, Outputs, flatten, format_path
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Values match when ``|got - expected| <= atol + rtol * |expected|`` (NaN matches NaN)."""
+
+    rtol: float = 1e-6
+    atol: float = 1e-8
+
+
+def _describe(array: np.ndarray) -> str:
+    return f"shape {tuple(array.shape)} {array.dtype}"
+
+
+def _format_index(index: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(i) for i in index) + ("," if len(index) == 1 else "") + ")"
+
+
+def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str | None:
+    """None when ``got`` matches ``expected``; otherwise a one-paragraph explanation."""
+    if got.shape != expected.shape:
+        return (
+            f"{name} has {_describe(got)}, expected {_describe(expected)}: "
+            "check the shape you return (a missing keepdims, a transpose, or a squeeze)"
+        )
+    g = got.astype(np.float64)
+    e = expected.astype(np.float64)
+    close = np.isclose(g, e, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
+    if bool(close.all()):
+        return None
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        abs_err = np.abs(g - e)
+        rel_err = abs_err / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+    abs_err = np.where(close, 0.0, np.nan_to_num(abs_err, nan=np.inf))
+    rel_err = np.where(close, 0.0, np.nan_to_num(rel_err, nan=np.inf))
+    first = tuple(int(i) for i in np.argwhere(~close)[0])
+    n_bad = int((~close).sum())
+    where = _format_index(first) if got.ndim else "the value"
+    got_at, expected_at = g[first] if got.ndim else g[()], e[first] if got.ndim else e[()]
+    return (
+        f"{name} differs ({_describe(got)}, expected {_describe(expected)}): "
+        f"{n_bad} of {close.size} values outside rtol={tol.rtol:g}, atol={tol.atol:g}; "
+        f"max abs error {abs_err.max():.3g}, max rel error {rel_err.max():.3g}; "
+        f"first difference at {where}: got {got_at:.6g}, expected {expected_at:.6g}"
+    )
+
+
+def _structure_message(got: Flat, expected: Flat) -> str | None:
+    missing = [p for p in expected if p not in got]
+    extra = [p for p in got if p not in expected]
+    if not missing and not extra:
+        return None
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(format_path(p) for p in missing[:5]))
+    if extra:
+        parts.append("unexpected " + ", ".join(format_path(p) for p in extra[:5]))
+    return (
+        "the returned value has the wrong structure: "
+        + "; ".join(parts)
+        + " (check the number and order of the values you return)"
+    )
+
+
+def compare(got: Outputs, expected: Outputs, tol: Tolerance = Tolerance()) -> str | None:
+    """None when normalized ``got`` matches normalized ``expected``; otherwise the reason."""
+    flat_got, flat_expected = flatten(got), flatten(expected)
+    problem = _structure_message(flat_got, flat_expected)
+    if problem:
+        return problem
+    for path, want in flat_expected.items():
+        name = format_path(path) if path else "the returned value"
+        problem = compare_leaf(name, flat_got[path], want, tol)
+        if problem:
+            return problem
+    return None

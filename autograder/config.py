@@ -1,0 +1,70 @@
+"""An assignment's configuration, read from its ``assignment.toml`` and validated.
+
+Unknown keys are errors, not silent defaults: a typo in a config must never loosen grading.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """The assignment's configuration is invalid; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class AssignmentConfig:
+    """What an assignment submits, needs and forbids.
+
+    title: shown at the top of reports.
+    files: the modules students edit and submit, relative to the package folder.
+    requirements: distributions (as named in pyproject.toml) the handout installs.
+    forbidden_imports: per submitted file, top-level modules it may not import.
+    case_timeout_s: wall-clock limit for one case.
+    """
+
+    title: str
+    files: tuple[str, ...]
+    requirements: tuple[str, ...]
+    forbidden_imports: dict[str, tuple[str, ...]]
+    case_timeout_s: float = 60.0
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], source: str) -> AssignmentConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(f"{source}: unknown key(s) {unknown}; known keys: {sorted(known)}")
+        missing = sorted(
+            f.name for f in fields(cls) if f.name in ("title", "files") and f.name not in raw
+        )
+        if missing:
+            raise ConfigError(f"{source}: missing key(s) {missing}")
+        files = tuple(raw["files"])
+        if not files or not all(isinstance(f, str) and f.endswith(".py") for f in files):
+            raise ConfigError(f"{source}: files must be a non-empty list of .py file names")
+        forbidden = {k: tuple(v) for k, v in raw.get("forbidden_imports", {}).items()}
+        stray = sorted(set(forbidden) - set(files))
+        if stray:
+            raise ConfigError(f"{source}: forbidden_imports names files not submitted: {stray}")
+        timeout = float(raw.get("case_timeout_s", 60.0))
+        if timeout <= 0:
+            raise ConfigError(f"{source}: case_timeout_s must be positive, got {timeout}")
+        return cls(
+            title=str(raw["title"]),
+            files=files,
+            requirements=tuple(raw.get("requirements", ())),
+            forbidden_imports=forbidden,
+            case_timeout_s=timeout,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> AssignmentConfig:
+        try:
+            raw = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the assignment config: {exc}") from exc
+        return cls.from_dict(raw, str(path.name))

@@ -1,0 +1,115 @@
+"""Build a student handout: stubs, public cases and fixtures, helpers, Makefile, README.
+
+``build(name, dist)`` writes ``dist/<name>/`` and ``dist/<name>.zip`` (one top folder,
+``<name>/``). The reference never reaches it: every solution region becomes a stub, the
+hidden cases stay behind, and the repo's tests scan the built tree to prove it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+import zipfile
+from pathlib import Path
+
+import autograder
+import dlkit
+from autograder import fixtures
+from autograder.assignment import Assignment
+from autograder.regions import make_stub
+
+TEMPLATES = Path(__file__).parent / "templates" / "handout"
+HIDDEN = ("cases/hidden.py",)
+SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+
+
+def _pins(pyproject: Path) -> dict[str, str]:
+    """Distribution name (lowercase) -> ``name==version`` from pyproject's dependencies."""
+    project = tomllib.loads(pyproject.read_text())["project"]
+    specs = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        specs.extend(extra)
+    pins = {}
+    for spec in specs:
+        name = re.split(r"[=<>!~ \[]", spec, maxsplit=1)[0]
+        pins[name.lower()] = spec
+    return pins
+
+
+def repo_root() -> Path:
+    return Path(autograder.__file__).parent.parent
+
+
+def requirements(assignment: Assignment) -> str:
+    """The handout's requirements.txt: the config's requirements with the repo's pins."""
+    pins = _pins(repo_root() / "pyproject.toml")
+    unknown = [r for r in assignment.config.requirements if r.lower() not in pins]
+    if unknown:
+        raise ValueError(f"{assignment.name}: requirements {unknown} are not pinned in pyproject")
+    return "".join(pins[r.lower()] + "\n" for r in assignment.config.requirements)
+
+
+def _render(template: str, assignment: Assignment) -> str:
+    files = ", ".join(f"`{f}`" for f in assignment.config.files)
+    values = {"name": assignment.name, "title": assignment.config.title, "files": files}
+    text = (TEMPLATES / template).read_text()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    return text
+
+
+def _copy_package(
+    source: Path, target: Path, skip: tuple[str, ...] = (), stubs: bool = False
+) -> None:
+    """Copy a package tree; with ``stubs``, solution regions of its modules become stubs."""
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source)
+        if path.is_dir() or SKIPPED_DIRS & set(rel.parts) or rel.as_posix() in skip:
+            continue
+        if path.suffix in (".pyc", ".pyo"):
+            continue
+        out = target / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if stubs and path.suffix == ".py":
+            out.write_text(make_stub(path.read_text(), str(path)))
+        else:
+            shutil.copyfile(path, out)
+
+
+def write_stub_package(assignment: Assignment, target: Path) -> Path:
+    """The assignment package as students get it (stubs, no hidden cases) at ``target``."""
+    _copy_package(assignment.folder, target, skip=HIDDEN + ("README.md",), stubs=True)
+    return target
+
+
+def _zip(folder: Path, archive: Path) -> None:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, Path(folder.name) / path.relative_to(folder))
+
+
+def build(name: str, dist: Path) -> Path:
+    """Build the handout of assignment ``name`` under ``dist``; return its folder."""
+    assignment = Assignment.load(name)
+    if fixtures.refresh_if_stale(assignment):
+        print(f"refreshed {assignment.fixture_path} (the reference changed)")
+    out = dist / name
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    write_stub_package(assignment, out / name)
+    _copy_package(Path(autograder.__file__).parent, out / "autograder")
+    _copy_package(Path(dlkit.__file__).parent, out / "dlkit")
+    readme = (assignment.folder / "README.md").read_text()
+    (out / "README.md").write_text(
+        readme.rstrip("\n") + "\n" + _render("COMMANDS.md.tmpl", assignment)
+    )
+    (out / "Makefile").write_text(_render("Makefile.tmpl", assignment))
+    (out / "pytest.ini").write_text(_render("pytest.ini.tmpl", assignment))
+    (out / "requirements.txt").write_text(requirements(assignment))
+    (out / "tests").mkdir()
+    (out / "tests" / "test_public.py").write_text(_render("test_public.py.tmpl", assignment))
+    _zip(out, dist / f"{name}.zip")
+    return out

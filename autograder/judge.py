@@ -1,0 +1,69 @@
+"""Judge a case's outputs and grade a submission case by case.
+
+Trusted code: it decides scores from plain data only (normalized outputs), with the
+default `compare` or a case's own check.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from autograder.cases import Case, Verdict
+from autograder.compare import compare
+from autograder.outputs import Outputs
+from autograder.results import CaseResult, GradeReport
+from autograder.runner import RunOutcome, run_case
+from autograder.submission import Submission
+
+
+def verdict(case: Case, got: Outputs, expected: Outputs) -> Verdict:
+    """Apply the case's check, or the default comparison, to normalized outputs."""
+    if case.check is None:
+        problem = compare(got, expected, case.tol)
+        return Verdict(0.0, problem) if problem else Verdict(1.0, "passed")
+    try:
+        result = case.check(got, expected)
+    except Exception as exc:  # noqa: BLE001 - a check that trips over odd outputs fails the case
+        return Verdict(0.0, f"the outputs could not be checked: {type(exc).__name__}: {exc}")
+    return Verdict(min(max(result.fraction, 0.0), 1.0), result.message)
+
+
+def judge_case(case: Case, outcome: RunOutcome, expected: Outputs) -> CaseResult:
+    """Turn a run of ``case`` into its result."""
+    if outcome.error is not None:
+        score, message = 0.0, outcome.error
+    else:
+        v = verdict(case, outcome.outputs, expected)
+        score, message = round(case.points * v.fraction, 6), v.message
+    return CaseResult(
+        name=case.label,
+        number=case.number,
+        score=score,
+        max_score=case.points,
+        output=message,
+        visibility=case.visibility,
+        tags=case.tags,
+    )
+
+
+def grade_in_process(
+    cases: Sequence[Case],
+    submission: Submission,
+    reference: Submission,
+    seed_for: Callable[[Case], int],
+) -> GradeReport:
+    """Grade every case in this process, the reference giving the expected outputs.
+
+    The reference must run cleanly: an error there is a bug in the assignment, and is
+    raised rather than scored.
+    """
+    start = time.perf_counter()
+    results = []
+    for case in cases:
+        seed = seed_for(case)
+        expected = run_case(case, reference, seed)
+        if not expected.ok:
+            raise RuntimeError(f"the reference fails case {case.label}: {expected.error}")
+        results.append(judge_case(case, run_case(case, submission, seed), expected.outputs))
+    return GradeReport(tests=results, execution_time=time.perf_counter() - start)

@@ -1,0 +1,1 @@
+"""Helpers shared by the course's assignments: offline data sets and their splits."""

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import types
+
+import pytest
+from gradescope_utils.autograder_utils.decorators import number, visibility, weight
+
+from autograder.cases import CaseDefinitionError, case_seed, collect, from_function
+
+
+def _module(**funcs: object) -> types.ModuleType:
+    module = types.ModuleType("fake_cases")
+    for name, func in funcs.items():
+        func.__module__ = "fake_cases"  # type: ignore[attr-defined]
+        setattr(module, name, func)
+    return module
+
+
+def make(name: str, num: str, points: float = 1, vis: str = "visible"):  # type: ignore[no-untyped-def]
+    def case(sub, rng):  # type: ignore[no-untyped-def]
+        """first line
+
+        more text"""
+        return 0
+
+    case.__name__ = name
+    return weight(points)(number(num)(visibility(vis)(case)))
+
+
+def test_metadata_is_read_from_the_decorators() -> None:
+    case = from_function(make("alpha", "2.1", 3))
+    assert (case.name, case.number, case.points, case.visibility) == (
+        "alpha",
+        "2.1",
+        3.0,
+        "visible",
+    )
+    assert case.description == "first line" and case.label == "2.1 alpha"
+
+
+def test_collect_sorts_by_number_numerically() -> None:
+    module = _module(
+        a=make("a", "10.1"), b=make("b", "2.1"), c=make("c", "2.10"), d=make("d", "2.2")
+    )
+    assert [c.number for c in collect([module])] == ["2.1", "2.2", "2.10", "10.1"]
+
+
+def test_duplicate_names_or_numbers_are_errors() -> None:
+    with pytest.raises(CaseDefinitionError, match="number"):
+        collect([_module(a=make("a", "1.1"), b=make("b", "1.1"))])
+
+
+@pytest.mark.parametrize(
+    ("func", "problem"),
+    [
+        (number("1.1")(lambda s, r: 0), "lacks __weight__"),
+        (make("x", "1.1", points=0), "positive"),
+        (make("x", "1.1", vis="secret"), "visibility"),
+    ],
+)
+def test_bad_metadata_is_an_error(func: object, problem: str) -> None:
+    with pytest.raises(CaseDefinitionError, match=problem):
+        from_function(func)  # type: ignore[arg-type]
+
+
+def test_seeds_are_stable_and_depend_on_salt_and_case() -> None:
+    a, b = from_function(make("a", "1.1")), from_function(make("b", "1.2"))
+    assert case_seed("ps0", a) == case_seed("ps0", a)
+    assert len({case_seed("ps0", a), case_seed("ps0", b), case_seed("ps0", a, "secret")}) == 3

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.compare import Tolerance, compare
+from autograder.outputs import normalize
+
+
+def check(got: object, expected: object, tol: Tolerance = Tolerance()) -> str | None:
+    return compare(normalize(got), normalize(expected), tol)
+
+
+def test_equal_outputs_pass_and_nan_matches_nan() -> None:
+    assert check({"a": [1.0, np.nan]}, {"a": [1.0 + 1e-12, np.nan]}) is None
+
+
+def test_a_value_difference_names_output_shape_dtype_errors_and_index() -> None:
+    expected = np.zeros((2, 3))
+    got = expected.copy()
+    got[1, 2] = 0.5
+    message = check({"p": got.astype(np.float32)}, {"p": expected})
+    assert message is not None
+    assert "out['p'] differs" in message
+    assert "shape (2, 3) float32, expected shape (2, 3) float64" in message
+    assert "1 of 6 values" in message
+    assert "max abs error 0.5" in message
+    assert "first difference at (1, 2): got 0.5, expected 0" in message
+
+
+def test_a_scalar_difference_reports_the_value() -> None:
+    message = check(2.0, 1.0)
+    assert message is not None and "the returned value differs" in message
+    assert "max rel error 1" in message and "got 2, expected 1" in message
+
+
+def test_shape_mismatch_is_reported_before_values() -> None:
+    message = check(np.zeros((3, 1)), np.zeros(3))
+    assert message is not None
+    assert "has shape (3, 1) float64, expected shape (3,) float64" in message
+
+
+def test_structure_mismatch_names_missing_and_unexpected_outputs() -> None:
+    message = check({"loss": 1.0, "grd": np.zeros(2)}, {"loss": 1.0, "grad": np.zeros(2)})
+    assert message is not None
+    assert "missing out['grad']" in message and "unexpected out['grd']" in message
+    assert check([1.0, 2.0], [1.0, 2.0, 3.0]) is not None
+
+
+def test_tolerances_are_applied_as_stated() -> None:
+    assert check(1.001, 1.0, Tolerance(rtol=1e-2, atol=0.0)) is None
+    assert check(1.001, 1.0, Tolerance(rtol=1e-4, atol=0.0)) is not None
+    assert check(np.inf, np.inf) is None
+    assert check(np.inf, 1.0) is not None
+
+
+def test_integers_and_booleans_compare_by_value() -> None:
+    assert check([True, False], [True, False]) is None
+    assert check(np.array([1, 2]), np.array([1.0, 2.0])) is None
+    message = check([True, True], [True, False])
+    assert message is not None and "out[1] differs" in message

@@ -1,0 +1,98 @@
+"""Invariants every assignment keeps: the reference scores full points, the stubs zero."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from autograder import fixtures
+from autograder.assignment import Assignment
+from autograder.cases import case_seed
+from autograder.judge import grade_in_process, verdict
+from autograder.regions import find_regions
+from autograder.runner import run_case
+from autograder.submission import Submission
+
+
+def test_points_sum_to_100(assignment: Assignment) -> None:
+    assert sum(c.points for c in assignment.all_cases()) == 100
+
+
+def test_every_task_has_public_and_hidden_cases(assignment: Assignment) -> None:
+    task = lambda c: c.number.split(".")[0]  # noqa: E731
+    public = {task(c) for c in assignment.public_cases()}
+    hidden = {task(c) for c in assignment.hidden_cases()}
+    assert public == hidden, f"tasks only public: {public - hidden}, only hidden: {hidden - public}"
+
+
+def test_every_submitted_file_has_solution_regions(assignment: Assignment) -> None:
+    for path in assignment.module_paths():
+        assert find_regions(path.read_text(), str(path)), f"{path.name} has no solution region"
+
+
+def test_every_solution_region_is_exercised_by_a_case(assignment: Assignment) -> None:
+    case_sources = "".join(
+        (assignment.folder / "cases" / f).read_text() for f in ("public.py", "hidden.py")
+    )
+    for path in assignment.module_paths():
+        for region in find_regions(path.read_text(), str(path)):
+            name = region.task.split(".")[-1]
+            assert f".{name}(" in case_sources, f"no case calls {region.task} ({path.name})"
+
+
+def test_the_reference_scores_full_points_on_every_case(assignment: Assignment) -> None:
+    reference = Submission.installed(assignment.name)
+    report = grade_in_process(
+        assignment.all_cases(), reference, reference, lambda c: case_seed(assignment.name, c, "h")
+    )
+    failed = [f"{t.name}: {t.output}" for t in report.tests if t.status != "passed"]
+    assert not failed and report.score == 100
+
+
+def test_the_stubs_score_zero_on_every_case(assignment: Assignment, stubs: Submission) -> None:
+    reference = Submission.installed(assignment.name)
+    report = grade_in_process(
+        assignment.all_cases(), stubs, reference, lambda c: case_seed(assignment.name, c, "h")
+    )
+    assert report.score == 0
+    for test in report.tests:
+        assert test.output.startswith("not implemented yet: "), f"{test.name}: {test.output}"
+
+
+def test_public_fixtures_are_current(assignment: Assignment) -> None:
+    reason = fixtures.stale_reason(assignment)
+    assert reason is None, reason
+
+
+def test_a_changed_reference_makes_the_fixtures_stale(
+    assignment: Assignment, tmp_path: Path
+) -> None:
+    copy = Assignment(assignment.name, tmp_path / assignment.name)
+    shutil.copytree(assignment.folder, copy.folder)
+    assert fixtures.stale_reason(copy) is None
+    module = copy.module_paths()[0]
+    module.write_text(module.read_text() + "\n# an edit\n")
+    reason = fixtures.stale_reason(copy)
+    assert reason is not None and f"make fixtures HW={assignment.name}" in reason
+
+
+def test_the_reference_reproduces_the_public_fixtures(assignment: Assignment) -> None:
+    reference = Submission.installed(assignment.name)
+    expected = fixtures.read(assignment)
+    for case in assignment.public_cases():
+        outcome = run_case(case, reference, case_seed(assignment.name, case))
+        assert outcome.ok, outcome.error
+        result = verdict(case, outcome.outputs, expected[case.name])
+        assert result.passed, f"{case.label}: {result.message}"
+
+
+def test_cases_are_deterministic_given_the_seed(assignment: Assignment) -> None:
+    reference = Submission.installed(assignment.name)
+    for case in assignment.all_cases():
+        first = run_case(case, reference, 1234).outputs
+        second = run_case(case, reference, 1234).outputs
+        assert verdict(case, first, second).passed, case.label
+
+
+def test_public_cases_are_visible(assignment: Assignment) -> None:
+    assert all(c.visibility == "visible" for c in assignment.public_cases())

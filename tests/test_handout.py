@@ -1,0 +1,106 @@
+"""The built handout: self-contained, stubs only, no hidden case, and it runs."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from autograder.assignment import Assignment
+from autograder.regions import solution_lines
+
+
+def _texts(folder: Path) -> dict[Path, str]:
+    texts = {}
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix not in (".npz", ".zip"):
+            texts[path] = path.read_text()
+    return texts
+
+
+def _secret_lines(assignment: Assignment) -> set[str]:
+    """Reference lines that appear nowhere outside solution regions and hidden cases."""
+    secret, public = set(), set()
+    for path in assignment.folder.rglob("*.py"):
+        source = path.read_text()
+        inside = set(solution_lines(source, str(path)))
+        if path.name == "hidden.py":
+            inside |= {line.strip() for line in source.splitlines()}
+        secret |= inside
+        public |= {line.strip() for line in source.splitlines()} - inside
+    return {line for line in secret - public if len(line) >= 8 and not line.startswith("#")}
+
+
+def test_no_reference_line_or_hidden_case_reaches_the_handout(
+    assignment: Assignment, handout: Path
+) -> None:
+    secret = _secret_lines(assignment)
+    assert secret, "the scan must have something to look for"
+    hidden_names = {
+        node.name
+        for node in ast.parse((assignment.folder / "cases" / "hidden.py").read_text()).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    for path, text in _texts(handout).items():
+        lines = {line.strip() for line in text.splitlines()}
+        leaked = lines & secret
+        assert not leaked, f"{path.relative_to(handout)} contains reference lines: {leaked}"
+        named = {name for name in hidden_names if name in text}
+        assert not named, f"{path.relative_to(handout)} names hidden cases {named}"
+    assert not list(handout.rglob("hidden.py"))
+
+
+def test_the_zip_holds_the_folder_under_one_top_directory(
+    assignment: Assignment, handout: Path
+) -> None:
+    with zipfile.ZipFile(handout.parent / f"{assignment.name}.zip") as zf:
+        names = set(zf.namelist())
+    files = {f"{assignment.name}/{p.relative_to(handout).as_posix()}" for p in handout.rglob("*")}
+    assert names == {f for f in files if (handout.parent / f).is_file()}
+    assert f"{assignment.name}/Makefile" in names and f"{assignment.name}/README.md" in names
+
+
+def test_the_handout_pins_its_requirements(assignment: Assignment, handout: Path) -> None:
+    lines = (handout / "requirements.txt").read_text().split()
+    assert len(lines) == len(assignment.config.requirements)
+    assert all("==" in line for line in lines)
+
+
+def _pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
+    # The handout's own command, with this interpreter standing in for its .venv.
+    return subprocess.run(
+        ["make", "-s", "test", f"PY={sys.executable}"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_every_stub_imports_and_every_public_case_says_not_implemented(
+    assignment: Assignment, handout: Path
+) -> None:
+    for path in (handout / assignment.name).rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+    run = _pytest_in(handout)
+    n = len(assignment.public_cases())
+    assert run.returncode != 0, run.stdout + run.stderr
+    assert f"{n} failed" in run.stdout and "passed" not in run.stdout, run.stdout
+    assert run.stdout.count("not implemented yet: ") >= n
+    assert "Traceback" not in run.stdout and "Traceback" not in run.stderr
+
+
+def test_the_handout_filled_with_the_reference_passes(
+    assignment: Assignment, handout: Path, tmp_path: Path
+) -> None:
+    filled = tmp_path / assignment.name
+    shutil.copytree(handout, filled)
+    for path in assignment.module_paths():
+        shutil.copyfile(path, filled / assignment.name / path.name)
+    run = _pytest_in(filled)
+    n = len(assignment.public_cases())
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{n} passed" in run.stdout
