@@ -24,6 +24,7 @@ class AssignmentConfig:
     requirements: distributions (as named in pyproject.toml) the handout installs.
     forbidden_imports: per submitted file, top-level modules it may not import.
     case_timeout_s: wall-clock limit for one case.
+    memory_mb: the worker's data-size limit (the memory it may allocate).
     """
 
     title: str
@@ -31,6 +32,7 @@ class AssignmentConfig:
     requirements: tuple[str, ...]
     forbidden_imports: dict[str, tuple[str, ...]]
     case_timeout_s: float = 60.0
+    memory_mb: int = 2048
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str) -> AssignmentConfig:
@@ -53,7 +55,11 @@ class AssignmentConfig:
         timeout = float(raw.get("case_timeout_s", 60.0))
         if timeout <= 0:
             raise ConfigError(f"{source}: case_timeout_s must be positive, got {timeout}")
+        memory = int(raw.get("memory_mb", 2048))
+        if memory < 256:
+            raise ConfigError(f"{source}: memory_mb must be at least 256, got {memory}")
         return cls(
+            memory_mb=memory,
             title=str(raw["title"]),
             files=files,
             requirements=tuple(raw.get("requirements", ())),

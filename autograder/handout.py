@@ -24,7 +24,7 @@ HIDDEN = ("cases/hidden.py",)
 SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
 
-def _pins(pyproject: Path) -> dict[str, str]:
+def pinned_versions(pyproject: Path) -> dict[str, str]:
     """Distribution name (lowercase) -> ``name==version`` from pyproject's dependencies."""
     project = tomllib.loads(pyproject.read_text())["project"]
     specs = list(project["dependencies"])
@@ -43,7 +43,7 @@ def repo_root() -> Path:
 
 def requirements(assignment: Assignment) -> str:
     """The handout's requirements.txt: the config's requirements with the repo's pins."""
-    pins = _pins(repo_root() / "pyproject.toml")
+    pins = pinned_versions(repo_root() / "pyproject.toml")
     unknown = [r for r in assignment.config.requirements if r.lower() not in pins]
     if unknown:
         raise ValueError(f"{assignment.name}: requirements {unknown} are not pinned in pyproject")
@@ -59,9 +59,7 @@ def _render(template: str, assignment: Assignment) -> str:
     return text
 
 
-def _copy_package(
-    source: Path, target: Path, skip: tuple[str, ...] = (), stubs: bool = False
-) -> None:
+def copy_tree(source: Path, target: Path, skip: tuple[str, ...] = (), stubs: bool = False) -> None:
     """Copy a package tree; with ``stubs``, solution regions of its modules become stubs."""
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source)
@@ -79,7 +77,7 @@ def _copy_package(
 
 def write_stub_package(assignment: Assignment, target: Path) -> Path:
     """The assignment package as students get it (stubs, no hidden cases) at ``target``."""
-    _copy_package(assignment.folder, target, skip=HIDDEN + ("README.md",), stubs=True)
+    copy_tree(assignment.folder, target, skip=HIDDEN + ("README.md",), stubs=True)
     return target
 
 
@@ -90,18 +88,21 @@ def _zip(folder: Path, archive: Path) -> None:
                 zf.write(path, Path(folder.name) / path.relative_to(folder))
 
 
-def build(name: str, dist: Path) -> Path:
-    """Build the handout of assignment ``name`` under ``dist``; return its folder."""
+def build(name: str, dist: Path, refresh: bool = True) -> Path:
+    """Build the handout of assignment ``name`` under ``dist``; return its folder.
+
+    With ``refresh``, stale public fixtures are recomputed first (in the repo).
+    """
     assignment = Assignment.load(name)
-    if fixtures.refresh_if_stale(assignment):
+    if refresh and fixtures.refresh_if_stale(assignment):
         print(f"refreshed {assignment.fixture_path} (the reference changed)")
     out = dist / name
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     write_stub_package(assignment, out / name)
-    _copy_package(Path(autograder.__file__).parent, out / "autograder")
-    _copy_package(Path(dlkit.__file__).parent, out / "dlkit")
+    copy_tree(Path(autograder.__file__).parent, out / "autograder")
+    copy_tree(Path(dlkit.__file__).parent, out / "dlkit")
     readme = (assignment.folder / "README.md").read_text()
     (out / "README.md").write_text(
         readme.rstrip("\n") + "\n" + _render("COMMANDS.md.tmpl", assignment)

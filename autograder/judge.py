@@ -29,13 +29,22 @@ def verdict(case: Case, got: Outputs, expected: Outputs) -> Verdict:
     return Verdict(min(max(result.fraction, 0.0), 1.0), result.message)
 
 
-def judge_case(case: Case, outcome: RunOutcome, expected: Outputs) -> CaseResult:
-    """Turn a run of ``case`` into its result."""
+def brief(message: str) -> str:
+    """A comparison's verdict without values: what hidden cases tell students."""
+    return message.split(":", 1)[0]
+
+
+def judge_case(
+    case: Case, outcome: RunOutcome, expected: Outputs, detailed: bool = True
+) -> CaseResult:
+    """Turn a run of ``case`` into its result; without ``detailed``, no values are shown."""
     if outcome.error is not None:
         score, message = 0.0, outcome.error
     else:
         v = verdict(case, outcome.outputs, expected)
         score, message = round(case.points * v.fraction, 6), v.message
+        if not detailed and case.check is None and not v.passed:
+            message = brief(message)
     return CaseResult(
         name=case.label,
         number=case.number,

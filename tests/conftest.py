@@ -29,4 +29,4 @@ def stubs(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> S
 @pytest.fixture(scope="session")
 def handout(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built handout folder (the zip sits beside it)."""
-    return build(assignment.name, tmp_path_factory.mktemp("dist"))
+    return build(assignment.name, tmp_path_factory.mktemp("dist"), refresh=False)

@@ -1,0 +1,66 @@
+"""The grading bundle: everything the judge needs, with the trusted part kept apart.
+
+``build(name, dest)`` writes::
+
+    dest/engine/      autograder/ and dlkit/           readable by the worker
+    dest/package/     <name>/ as students have it (stubs), plus the hidden cases
+                      (the worker runs case code; it never sees expected values)
+    dest/trusted/     mode 0700: the reference <name>/, expected.npz (every case's
+                      expected outputs), secret (the salt of the hidden seeds)
+
+The expected outputs are computed here, once, from the reference; grading then never
+runs the reference, so a grading run holds at most one process with the submission's
+libraries loaded besides the judge.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+import autograder
+import dlkit
+from autograder import outputs
+from autograder.assignment import Assignment
+from autograder.cases import Case, case_seed
+from autograder.handout import copy_tree, write_stub_package
+from autograder.runner import run_case
+from autograder.submission import Submission
+
+PUBLIC_SALT = "public"
+
+
+def seed_for(assignment: str, case: Case, secret: str, public: bool) -> int:
+    """Public cases use the students' seeds; hidden ones the bundle's secret."""
+    return case_seed(assignment, case, PUBLIC_SALT if public else secret)
+
+
+def build(name: str, dest: Path, secret: str | None = None) -> Path:
+    """Write the bundle of assignment ``name`` to ``dest``; return ``dest``."""
+    assignment = Assignment.load(name)
+    if dest.exists():
+        shutil.rmtree(dest)
+    engine, package, trusted = dest / "engine", dest / "package", dest / "trusted"
+    copy_tree(Path(autograder.__file__).parent, engine / "autograder")
+    copy_tree(Path(dlkit.__file__).parent, engine / "dlkit")
+    write_stub_package(assignment, package / name)
+    shutil.copyfile(
+        assignment.folder / "cases" / "hidden.py", package / name / "cases" / "hidden.py"
+    )
+    copy_tree(assignment.folder, trusted / name)
+    secret = secret or secrets.token_hex(16)
+    (trusted / "secret").write_text(secret)
+    reference = Submission.installed(name)
+    public = {c.name for c in assignment.public_cases()}
+    expected = {}
+    for case in assignment.all_cases():
+        outcome = run_case(case, reference, seed_for(name, case, secret, case.name in public))
+        if not outcome.ok:
+            raise RuntimeError(f"the reference fails case {case.label}: {outcome.error}")
+        expected[case.name] = outcome.outputs
+    outputs.save(trusted / "expected.npz", expected)
+    for path in [dest, *dest.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    trusted.chmod(0o700)
+    return dest

@@ -1,0 +1,210 @@
+"""Grade one submission: intake, static checks, sandboxed run, judgement, results.json.
+
+Whatever happens, a report comes back with a result for every case, and when a
+results path is given it is written, also when the grader itself fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import os
+import shutil
+import tempfile
+import textwrap
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import outputs
+from autograder.assignment import Assignment
+from autograder.bundle import seed_for
+from autograder.cases import Case
+from autograder.engine import CaseRequest, Engine, EngineLog, Workspace
+from autograder.intake import read_submission
+from autograder.judge import judge_case
+from autograder.outputs import Outputs
+from autograder.results import CaseResult, GradeReport
+from autograder.runner import RunOutcome
+from autograder.sandbox import Limits, Plan, plan
+from autograder.static import check_source
+
+
+@dataclass
+class Grader:
+    """Everything needed to grade submissions of one assignment."""
+
+    assignment: Assignment  # trusted: case metadata and checks
+    cases: list[Case]
+    public: set[str]  # names of the cases whose details students may see
+    expected: dict[str, Outputs]
+    seeds: dict[str, int]
+    package_src: Path  # the <name>/ package the worker's copy is assembled from
+    engine_root: Path  # the folder holding autograder/ and dlkit/
+
+    @classmethod
+    def from_bundle(cls, bundle: Path, public_only: bool = False) -> Grader:
+        name = next(p.name for p in (bundle / "package").iterdir() if p.is_dir())
+        assignment = Assignment.load(name)
+        secret = (bundle / "trusted" / "secret").read_text().strip()
+        expected, _ = outputs.load(bundle / "trusted" / "expected.npz")
+        public = {c.name for c in assignment.public_cases()}
+        cases = assignment.public_cases() if public_only else assignment.all_cases()
+        return cls(
+            assignment=assignment,
+            cases=cases,
+            public=public,
+            expected=expected,
+            seeds={c.name: seed_for(name, c, secret, c.name in public) for c in cases},
+            package_src=bundle / "package" / name,
+            engine_root=bundle / "engine",
+        )
+
+    @classmethod
+    def for_public_cases(cls, name: str, engine_root: Path) -> Grader:
+        """The public cases against the shipped fixtures (a student's `make check`)."""
+        from autograder import fixtures
+
+        assignment = Assignment.load(name)
+        cases = assignment.public_cases()
+        return cls(
+            assignment=assignment,
+            cases=cases,
+            public={c.name for c in cases},
+            expected=fixtures.read(assignment),
+            seeds={c.name: seed_for(name, c, "", True) for c in cases},
+            package_src=assignment.folder,
+            engine_root=engine_root,
+        )
+
+    def grade(
+        self,
+        submission: Path,
+        results: Path | None = None,
+        sandbox: Plan | None = None,
+        limits: Limits | None = None,
+    ) -> GradeReport:
+        """Grade ``submission`` (a folder or zip); write ``results`` when given."""
+        start = time.perf_counter()
+        try:
+            report = self._grade(submission, sandbox or plan(), limits or self.limits())
+        except Exception:  # noqa: BLE001 - a report must come back whatever happened
+            report = self._internal_error(traceback.format_exc())
+        report = GradeReport(
+            tests=report.tests,
+            execution_time=time.perf_counter() - start,
+            output=report.output,
+            extra=report.extra,
+        )
+        if results is not None:
+            results.parent.mkdir(parents=True, exist_ok=True)
+            results.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+        return report
+
+    def limits(self) -> Limits:
+        config = self.assignment.config
+        budget = int(config.case_timeout_s * len(self.cases)) + 60
+        return Limits(cpu_seconds=budget, memory_mb=config.memory_mb)
+
+    def _internal_error(self, trace: str) -> GradeReport:
+        message = "the grader failed on this submission; your instructor has the details"
+        tests = [self._result(c, RunOutcome(error=message)) for c in self.cases]
+        return GradeReport(tests=tests, output=message, extra={"trace": trace})
+
+    def _result(self, case: Case, outcome: RunOutcome) -> CaseResult:
+        detailed = case.name in self.public
+        return judge_case(case, outcome, self.expected.get(case.name), detailed)
+
+    def _grade(self, submission: Path, sandbox: Plan, limits: Limits) -> GradeReport:
+        config = self.assignment.config
+        intake = read_submission(submission, config.files)
+        problems = dict(intake.problems)
+        for name, data in intake.files.items():
+            problem = check_source(
+                name, data.decode("utf-8"), config.forbidden_imports.get(name, ())
+            )
+            if problem:
+                problems[name] = problem
+        blocked: dict[str, str] = {}
+        for case in self.cases:
+            bad = [problems[f] for f in sorted(uses(case, config.files)) if f in problems]
+            if bad:
+                blocked[case.name] = bad[0]
+
+        scratch = Path(tempfile.mkdtemp(prefix="grade-"))
+        try:
+            outcomes, log = self._run(scratch, intake.files, problems, blocked, sandbox, limits)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        tests = [self._result(c, outcomes[c.name]) for c in self.cases]
+        lines = [f"Sandbox: {sandbox.summary()}."]
+        lines += [f"Problem: {p}" for p in dict.fromkeys(problems.values())]
+        lines += [f"Note: {n}" for n in intake.notes]
+        extra = {"worker_output": log.stdout.decode("utf-8", "replace")}
+        return GradeReport(tests=tests, output="\n".join(lines), extra=extra)
+
+    def _run(
+        self,
+        scratch: Path,
+        files: dict[str, bytes],
+        problems: dict[str, str],
+        blocked: dict[str, str],
+        sandbox: Plan,
+        limits: Limits,
+    ) -> tuple[dict[str, RunOutcome], EngineLog]:
+        name = self.assignment.name
+        package_root, control, work = scratch / "pkg", scratch / "control", scratch / "work"
+        shutil.copytree(
+            self.package_src, package_root / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        for file, data in files.items():
+            if file not in problems:
+                (package_root / name / file).write_bytes(data)
+        control.mkdir()
+        work.mkdir(mode=0o700)
+        for path in [scratch, *scratch.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        work.chmod(0o700)
+        if sandbox.uid is not None:
+            os.chown(work, sandbox.uid, sandbox.gid or -1)
+        to_run = [c for c in self.cases if c.name not in blocked]
+        requests = [
+            CaseRequest(
+                module=c.func.__module__,
+                function=c.func.__name__,
+                seed=self.seeds[c.name],
+                timeout_s=self.assignment.config.case_timeout_s,
+            )
+            for c in to_run
+        ]
+        engine = Engine(
+            Workspace(name, package_root, self.engine_root, control, work), sandbox, limits
+        )
+        ran = engine.run(requests) if requests else []
+        outcomes = {
+            c.name: RunOutcome(error=blocked[c.name]) for c in self.cases if c.name in blocked
+        }
+        outcomes.update({c.name: o for c, o in zip(to_run, ran, strict=True)})
+        return outcomes, engine.log
+
+
+def uses(case: Case, files: tuple[str, ...]) -> set[str]:
+    """The submitted files a case calls into (``sub.<module>``); all of them if unclear."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(case.func)))
+    except (OSError, TypeError, SyntaxError):
+        return set(files)
+    func = tree.body[0]
+    if not isinstance(func, ast.FunctionDef) or not func.args.args:
+        return set(files)
+    sub = func.args.args[0].arg
+    used = {
+        f"{node.attr}.py"
+        for node in ast.walk(func)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == sub
+    }
+    return used & set(files) or set(files)

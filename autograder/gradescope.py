@@ -1,0 +1,83 @@
+"""Gradescope: build the autograder zip, and what its ``run_autograder`` runs.
+
+The zip follows Gradescope's autograder specification: ``setup.sh`` and
+``run_autograder`` at its root, unpacked to ``/autograder/source``; each submission in
+``/autograder/submission``; results to ``/autograder/results/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+from autograder import bundle
+from autograder.assignment import Assignment
+from autograder.grade import Grader
+from autograder.handout import pinned_versions, repo_root
+from autograder.report import score_table
+
+TEMPLATES = Path(__file__).parent / "templates" / "gradescope"
+BASE_REQUIREMENTS = ("numpy", "gradescope-utils", "pyyaml")
+
+
+def requirements(assignment: Assignment) -> str:
+    """Pinned requirements of the grading environment (torch, where needed, as a CPU build)."""
+    pins = pinned_versions(repo_root() / "pyproject.toml")
+    names = dict.fromkeys([*BASE_REQUIREMENTS, *assignment.config.requirements])
+    lines = []
+    for name in names:
+        pin = pins[name.lower()]
+        if name.lower() in ("torch", "torchvision"):
+            pin += "+cpu"
+        if name.lower() != "pytest":
+            lines.append(pin)
+    return "\n".join(lines) + "\n"
+
+
+def build_zip(name: str, dist: Path) -> Path:
+    """Write ``dist/<name>-autograder.zip``; return its path."""
+    assignment = Assignment.load(name)
+    staging = dist / f"{name}-autograder"
+    bundle.build(name, staging / "bundle")
+    archive = dist / f"{name}-autograder.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for script in ("setup.sh", "run_autograder"):
+            info = zipfile.ZipInfo(script)
+            info.external_attr = 0o100755 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, (TEMPLATES / script).read_text())
+        zf.writestr("requirements.txt", requirements(assignment))
+        for path in sorted((staging / "bundle").rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(staging).as_posix())
+    return archive
+
+
+def run(root: Path) -> int:
+    """Grade ``root/submission`` into ``root/results/results.json``."""
+    results = root / "results" / "results.json"
+    grader = Grader.from_bundle(root / "source" / "bundle")
+    report = grader.grade(root / "submission", results)
+    print(score_table(report, title=grader.assignment.config.title))
+    print(report.output)
+    if report.extra.get("trace"):
+        print(report.extra["trace"])
+    if report.extra.get("worker_output"):
+        print("--- what the submission printed (first 64 KB) ---")
+        print(report.extra["worker_output"])
+    json.loads(results.read_text())  # it was written, and it parses
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope")
+    parser.add_argument("--root", type=Path, default=Path("/autograder"))
+    args = parser.parse_args(argv)
+    return run(args.root)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The worker's reply channel: length-prefixed frames on a pipe, plain data only.
+
+Each frame is a JSON header line (at most `MAX_HEADER` bytes) followed by ``nbytes``
+bytes of an ``.npz`` archive. Everything read here comes from untrusted code, so every
+read is bounded and anything malformed raises `ProtocolError`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder.outputs import Outputs, from_arrays, normalize, to_arrays
+
+MAX_HEADER = 64 * 1024
+
+
+class ProtocolError(ValueError):
+    """The worker sent something that is not a well-formed frame."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    header: dict[str, Any]
+    payload: bytes
+
+
+def encode_outputs(outputs: Outputs) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **to_arrays({"out": outputs}))  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def decode_outputs(payload: bytes) -> Outputs:
+    """Outputs from an ``.npz`` payload, never unpickling, re-validated on this side."""
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+        outputs = from_arrays(arrays)["out"]
+    except Exception as exc:  # noqa: BLE001 - any malformed payload is the worker's fault
+        raise ProtocolError(f"unreadable outputs ({type(exc).__name__}: {exc})") from exc
+    return normalize(outputs)
+
+
+def write_frame(fd: int, header: dict[str, Any], payload: bytes = b"") -> None:
+    data = json.dumps({**header, "nbytes": len(payload)}).encode() + b"\n" + payload
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class FrameReader:
+    """Reads frames from a file descriptor, with a bound on each payload."""
+
+    def __init__(self, fd: int, max_payload: int) -> None:
+        self.fd = fd
+        self.max_payload = max_payload
+        self.buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        self.buffer.extend(chunk)
+
+    def pop(self) -> Frame | None:
+        """The next complete frame in the buffer, or None when more bytes are needed."""
+        end = self.buffer.find(b"\n", 0, MAX_HEADER + 1)
+        if end < 0:
+            if len(self.buffer) > MAX_HEADER:
+                raise ProtocolError("header line too long")
+            return None
+        try:
+            header = json.loads(bytes(self.buffer[:end]))
+            nbytes = int(header["nbytes"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProtocolError(f"malformed header: {exc}") from exc
+        if not isinstance(header, dict) or not 0 <= nbytes <= self.max_payload:
+            raise ProtocolError(f"payload of {nbytes} bytes exceeds the limit {self.max_payload}")
+        if len(self.buffer) < end + 1 + nbytes:
+            return None
+        payload = bytes(self.buffer[end + 1 : end + 1 + nbytes])
+        del self.buffer[: end + 1 + nbytes]
+        return Frame(header, payload)

@@ -1,0 +1,260 @@
+"""How the worker is confined: an unprivileged user, resource limits, and where the
+machine allows it, a private filesystem and no network (bubblewrap).
+
+`plan` probes once what this machine permits; `Plan.notes` say in plain words what is
+and is not enforced, and go into every grading report.
+
+Layers, each used where available:
+- always: its own session (a timeout kills the whole process group), limits on CPU
+  time, data size (memory), file size, open files and core dumps, a minimal environment;
+- as root: a dedicated unprivileged user (``dlgrader``, ``dlgrader<N>`` for parallel
+  slot N), a process limit, and every leftover process of that user killed afterwards;
+- with bubblewrap: a filesystem holding only the system, the Python installation and
+  the folders the worker needs; new network, process, IPC and UTS namespaces;
+- as root without bubblewrap: a new network namespace where the kernel allows it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pwd
+import resource
+import shutil
+import signal
+import site
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLONE_NEWNET = 0x40000000
+SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker process."""
+
+    cpu_seconds: int = 600
+    memory_mb: int = 2048
+    file_mb: int = 64
+    processes: int = 64
+    open_files: int = 256
+
+
+@dataclass
+class Plan:
+    """What the sandbox does on this machine, decided by `plan`."""
+
+    uid: int | None = None
+    gid: int | None = None
+    user: str | None = None
+    bwrap: str | None = None
+    setpriv: str | None = None
+    unshare_net: bool = False
+    python: str = sys.executable
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def isolated_filesystem(self) -> bool:
+        return self.bwrap is not None
+
+    def summary(self) -> str:
+        return "; ".join(self.notes)
+
+    def command(
+        self, argv: Sequence[str], readable: Sequence[str], writable: Sequence[str], cwd: str
+    ) -> list[str]:
+        """The full command line that runs ``argv`` confined."""
+        if self.bwrap is None:
+            return list(argv)
+        prefix = _bwrap_prefix(self.bwrap, self.uid is None, readable, writable, cwd)
+        if self.uid is not None and self.setpriv is not None:
+            prefix += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", self.setpriv]
+            prefix += [f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups"]
+            prefix += ["--inh-caps=-all", "--"]
+        return prefix + list(argv)
+
+
+def _site_dirs() -> list[str]:
+    dirs = [*site.getsitepackages(), site.getusersitepackages()]
+    return [d for d in dict.fromkeys(dirs) if os.path.isdir(d)]
+
+
+def python_paths() -> list[str]:
+    """What the worker's interpreter must read: prefixes, site-packages, its binary."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, *_site_dirs()}
+    paths.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
+    return sorted(paths)
+
+
+def _visible_already(path: str) -> bool:
+    return any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS)
+
+
+def _bwrap_prefix(
+    bwrap: str, user_ns: bool, readable: Sequence[str], writable: Sequence[str], cwd: str
+) -> list[str]:
+    argv = [bwrap, "--die-with-parent", "--new-session"]
+    argv += ["--unshare-all"] if user_ns else ["--unshare-net", "--unshare-pid", "--unshare-ipc"]
+    argv += ["--unshare-uts"] if not user_ns else []
+    for system in SYSTEM_DIRS:
+        if os.path.islink(system):
+            argv += ["--symlink", os.readlink(system), system]
+        elif os.path.isdir(system):
+            argv += ["--ro-bind", system, system]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm"]
+    argv += ["--perms", "1777", "--tmpfs", "/tmp"]
+    made: set[str] = {"/", "/tmp"}
+    binds: list[str] = []
+    for flag, paths in (("--ro-bind", readable), ("--bind", writable)):
+        for path in dict.fromkeys(os.path.abspath(p) for p in paths):
+            if flag == "--ro-bind" and _visible_already(path):
+                continue
+            for parent in reversed(Path(path).parents):
+                if str(parent) not in made and not _visible_already(str(parent)):
+                    argv += ["--perms", "0755", "--dir", str(parent)]
+                    made.add(str(parent))
+            binds += [flag, path, path]
+    return argv + binds + ["--chdir", cwd]
+
+
+def ensure_user(name: str) -> tuple[int, int]:
+    """The uid and gid of ``name``, creating it as a system user without a home if needed."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+            check=True,
+            capture_output=True,
+        )
+        entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _unshare_net() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+
+
+def _drop(uid: int | None, gid: int | None) -> None:
+    if uid is not None and gid is not None:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+
+
+def _probe(argv: list[str], preexec_fn: Callable[[], None] | None = None) -> bool:
+    try:
+        run = subprocess.run(
+            argv,
+            preexec_fn=preexec_fn,
+            capture_output=True,
+            timeout=120,
+            env={"PATH": os.defpath, "TMPDIR": "/tmp"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return run.returncode == 0
+
+
+def plan(slot: int = 0, use_bwrap: bool = True) -> Plan:
+    """Probe this machine and decide how to confine the workers of parallel slot ``slot``."""
+    p = Plan()
+    if os.geteuid() == 0:
+        p.user = "dlgrader" if slot == 0 else f"dlgrader{slot}"
+        p.uid, p.gid = ensure_user(p.user)
+        p.setpriv = shutil.which("setpriv")
+        p.notes.append(f"the submission runs as the unprivileged user {p.user}")
+    else:
+        p.notes.append("not run as root: privileges not dropped, no process limit")
+
+    check = [sys.executable, "-c", "import numpy"]
+    bwrap = shutil.which("bwrap") if use_bwrap else None
+    if bwrap and (p.uid is None or p.setpriv):
+        p.bwrap = bwrap
+        if _probe(p.command(check, python_paths(), [], "/")):
+            p.notes.append("bubblewrap: private filesystem, no network, own process namespace")
+            return p
+        p.bwrap = None
+    p.notes.append("no bubblewrap: the submission sees the filesystem as its user does")
+    if p.uid is not None:
+        uid, gid = p.uid, p.gid
+
+        def drop_unshared() -> None:
+            _unshare_net()
+            _drop(uid, gid)
+
+        p.python = _python_for(lambda: _drop(uid, gid))
+        if _probe([p.python, "-c", "pass"], drop_unshared):
+            p.unshare_net = True
+            p.notes.append("network namespace: no network")
+        else:
+            p.notes.append("the kernel refused a network namespace: network not blocked")
+    else:
+        p.notes.append("network not blocked")
+    return p
+
+
+def _python_for(drop: Callable[[], None]) -> str:
+    """An interpreter the dropped user can execute (a venv under a 0700 home is not one)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
+    for candidate in candidates:
+        if os.path.exists(candidate) and _probe([candidate, "-c", "pass"], drop):
+            return candidate
+    raise RuntimeError(
+        f"no Python {version} that the grading user can execute: install python{version} "
+        "system-wide (the interpreter of a venv under a private home directory will not do)"
+    )
+
+
+def site_path() -> str:
+    """PYTHONPATH entries that give another interpreter this environment's packages."""
+    return os.pathsep.join(_site_dirs())
+
+
+def preexec(p: Plan, limits: Limits) -> Callable[[], None]:
+    """What the child does between fork and exec: session, limits, namespace, user."""
+    uid = None if p.bwrap else p.uid  # with bubblewrap, setpriv drops inside the sandbox
+    gid = None if p.bwrap else p.gid
+
+    def setup() -> None:
+        os.setsid()
+        for limit, value in (
+            (resource.RLIMIT_CPU, limits.cpu_seconds),
+            (resource.RLIMIT_DATA, limits.memory_mb * 2**20),
+            (resource.RLIMIT_FSIZE, limits.file_mb * 2**20),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_NOFILE, limits.open_files),
+        ):
+            resource.setrlimit(limit, (value, value))
+        if p.uid is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        if p.unshare_net:
+            _unshare_net()
+        _drop(uid, gid)
+
+    return setup
+
+
+def kill_leftovers(p: Plan, pid: int) -> None:
+    """Kill the worker's process group and, as root, every process of the worker's user."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if p.uid is None:
+        return
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only kills and exits
+        try:
+            os.setuid(p.uid)
+            os.kill(-1, signal.SIGKILL)  # every process this uid may signal: its own
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
