@@ -3,13 +3,16 @@
 #   make test                  the whole test suite and the linters
 #   make handout HW=ps0        build dist/ps0/ and dist/ps0.zip (the student handout)
 #   make fixtures HW=ps0       refresh the public expected-output fixtures of an assignment
+#   make autograder HW=ps0     build dist/ps0-autograder.zip for Gradescope
+#   make grade HW=ps0 [SUBMISSIONS=dir]  grade a folder of submissions (default: the samples)
+#   make bench                 time and memory of grading
 
 PYTHON_SYSTEM ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 HW ?= ps0
 
-.PHONY: setup test lint handout fixtures clean
+.PHONY: setup test lint handout fixtures autograder grade bench clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +34,15 @@ handout: setup
 
 fixtures: setup
 	$(PY) -m autograder fixtures $(HW)
+
+autograder: setup
+	$(PY) -m autograder autograder $(HW)
+
+grade: setup
+	$(PY) -m autograder grade $(HW) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS))
+
+bench: setup
+	$(PY) -m autograder.bench
 
 clean:
 	rm -rf dist

@@ -1,33 +1,118 @@
-"""The instructor's command line: ``python -m autograder <verb> <assignment>``."""
+"""The command line: ``python -m autograder <verb> <assignment> [options]``.
+
+Instructors (in the repo): ``handout``, ``fixtures``, ``autograder``, ``grade``.
+Students (in a handout): ``check``, ``submit``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
 from pathlib import Path
 
-from autograder import fixtures, handout
 from autograder.assignment import Assignment
+
+
+def secret_for(name: str, dist: Path) -> str:
+    """The assignment's secret for hidden seeds, made once and kept in ``dist/.secrets``:
+    the Gradescope zip and local batch grading then draw the same hidden inputs."""
+    path = dist / ".secrets" / name
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _handout(args: argparse.Namespace) -> int:
+    from autograder import handout
+
+    out = handout.build(args.assignment, args.dist)
+    print(f"handout written to {out}/ and {out}.zip")
+    return 0
+
+
+def _fixtures(args: argparse.Namespace) -> int:
+    from autograder import fixtures
+
+    print(f"wrote {fixtures.write(Assignment.load(args.assignment))}")
+    return 0
+
+
+def _autograder(args: argparse.Namespace) -> int:
+    from autograder import gradescope
+
+    secret = secret_for(args.assignment, args.dist)
+    print(f"wrote {gradescope.build_zip(args.assignment, args.dist, secret)}")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from autograder import batch, bundle, samples
+
+    name = args.assignment
+    out = args.out or args.dist / "grades" / name
+    if args.submissions:
+        folder = Path(args.submissions)
+        if not folder.is_dir():
+            print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
+            return 2
+    else:
+        folder = out / "samples"
+        samples.make(name, folder)
+        print(f"no SUBMISSIONS given: grading the sample submissions in {folder}")
+    found = batch.find_submissions(folder)
+    if not found:
+        print(f"error: {folder} holds no submissions (folders or zips)", file=sys.stderr)
+        return 2
+    built = bundle.build(name, out / "bundle", secret_for(name, args.dist))
+    jobs = args.jobs or os.cpu_count() or 1
+    title = Assignment.load(name).config.title
+    print(batch.main(built, found, out, min(jobs, len(found)), title))
+    print(f"\nwrote {out}/grades.csv, {out}/case_stats.csv, {out}/histogram.png, {out}/results/")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from autograder import check
+
+    return check.main(args.assignment)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from autograder import submit
+
+    return submit.main(args.assignment, args.output)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
-    build = verbs.add_parser("handout", help="build dist/<hw>/ and dist/<hw>.zip")
-    build.add_argument("assignment")
-    build.add_argument("--dist", type=Path, default=Path("dist"))
-    refresh = verbs.add_parser("fixtures", help="recompute the public expected outputs")
-    refresh.add_argument("assignment")
+    commands = {
+        "handout": (_handout, "build dist/<hw>/ and dist/<hw>.zip, the student handout"),
+        "fixtures": (_fixtures, "recompute the public cases' expected outputs"),
+        "autograder": (_autograder, "build dist/<hw>-autograder.zip for Gradescope"),
+        "grade": (_grade, "grade a folder of submissions (default: the samples)"),
+        "check": (_check, "grade your work on the public cases, as Gradescope will"),
+        "submit": (_submit, "check your files and zip them for upload"),
+    }
+    for verb, (func, text) in commands.items():
+        sub = verbs.add_parser(verb, help=text)
+        sub.add_argument("assignment")
+        sub.add_argument("--dist", type=Path, default=Path("dist"))
+        sub.set_defaults(func=func)
+        if verb == "grade":
+            sub.add_argument("--submissions", default=None)
+            sub.add_argument("--out", type=Path, default=None)
+            sub.add_argument("--jobs", type=int, default=0)
+        if verb == "submit":
+            sub.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)
-
     try:
-        assignment = Assignment.load(args.assignment)
+        Assignment.load(args.assignment)
     except LookupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.verb == "handout":
-        out = handout.build(assignment.name, args.dist)
-        print(f"handout written to {out}/ and {out}.zip")
-    else:
-        print(f"wrote {fixtures.write(assignment)}")
-    return 0
+    return int(args.func(args))

@@ -43,9 +43,15 @@ class Grader:
     seeds: dict[str, int]
     package_src: Path  # the <name>/ package the worker's copy is assembled from
     engine_root: Path  # the folder holding autograder/ and dlkit/
+    timeout_s: float = 0.0  # per case; 0 means the assignment's case_timeout_s
+
+    @property
+    def case_timeout_s(self) -> float:
+        return self.timeout_s or self.assignment.config.case_timeout_s
 
     @classmethod
     def from_bundle(cls, bundle: Path, public_only: bool = False) -> Grader:
+        bundle = bundle.resolve()
         name = next(p.name for p in (bundle / "package").iterdir() if p.is_dir())
         assignment = Assignment.load(name)
         secret = (bundle / "trusted" / "secret").read_text().strip()
@@ -63,7 +69,7 @@ class Grader:
         )
 
     @classmethod
-    def for_public_cases(cls, name: str, engine_root: Path) -> Grader:
+    def for_public_cases(cls, name: str, engine_root: Path) -> Grader:  # noqa: D417
         """The public cases against the shipped fixtures (a student's `make check`)."""
         from autograder import fixtures
 
@@ -105,7 +111,7 @@ class Grader:
 
     def limits(self) -> Limits:
         config = self.assignment.config
-        budget = int(config.case_timeout_s * len(self.cases)) + 60
+        budget = int(self.case_timeout_s * len(self.cases)) + 60
         return Limits(cpu_seconds=budget, memory_mb=config.memory_mb)
 
     def _internal_error(self, trace: str) -> GradeReport:
@@ -175,7 +181,7 @@ class Grader:
                 module=c.func.__module__,
                 function=c.func.__name__,
                 seed=self.seeds[c.name],
-                timeout_s=self.assignment.config.case_timeout_s,
+                timeout_s=self.case_timeout_s,
             )
             for c in to_run
         ]

@@ -37,11 +37,11 @@ def requirements(assignment: Assignment) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_zip(name: str, dist: Path) -> Path:
+def build_zip(name: str, dist: Path, secret: str | None = None) -> Path:
     """Write ``dist/<name>-autograder.zip``; return its path."""
     assignment = Assignment.load(name)
     staging = dist / f"{name}-autograder"
-    bundle.build(name, staging / "bundle")
+    bundle.build(name, staging / "bundle", secret)
     archive = dist / f"{name}-autograder.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for script in ("setup.sh", "run_autograder"):

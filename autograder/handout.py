@@ -7,6 +7,7 @@ hidden cases stay behind, and the repo's tests scan the built tree to prove it.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tomllib
@@ -17,7 +18,7 @@ import autograder
 import dlkit
 from autograder import fixtures
 from autograder.assignment import Assignment
-from autograder.regions import make_stub
+from autograder.regions import find_regions, make_stub
 
 TEMPLATES = Path(__file__).parent / "templates" / "handout"
 HIDDEN = ("cases/hidden.py",)
@@ -75,9 +76,22 @@ def copy_tree(source: Path, target: Path, skip: tuple[str, ...] = (), stubs: boo
             shutil.copyfile(path, out)
 
 
+TASKS_FILE = "tasks.json"
+
+
+def tasks(assignment: Assignment) -> dict[str, list[str]]:
+    """Per submitted file, the tasks (functions with a solution region) it holds."""
+    return {
+        path.name: [r.task for r in find_regions(path.read_text(), str(path))]
+        for path in assignment.module_paths()
+    }
+
+
 def write_stub_package(assignment: Assignment, target: Path) -> Path:
-    """The assignment package as students get it (stubs, no hidden cases) at ``target``."""
+    """The assignment package as students get it (stubs, no hidden cases) at ``target``,
+    with ``tasks.json`` listing each submitted file's tasks."""
     copy_tree(assignment.folder, target, skip=HIDDEN + ("README.md",), stubs=True)
+    (target / TASKS_FILE).write_text(json.dumps(tasks(assignment), indent=2) + "\n")
     return target
 
 

@@ -21,6 +21,7 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?::\s*(?P<hint>.*\S))?\s*$")
@@ -104,10 +105,16 @@ def stub_message(region: Region) -> str:
     return f"{region.task}: {region.hint}"
 
 
-def make_stub(source: str, filename: str = "<source>") -> str:
-    """``source`` with each solution region replaced by a ``NotImplementedError``."""
+def make_stub(
+    source: str, filename: str = "<source>", keep: Callable[[Region], bool] = lambda r: False
+) -> str:
+    """``source`` with each solution region (but those ``keep`` selects) made a stub."""
     lines = source.splitlines(keepends=True)
     for region in reversed(find_regions(source, filename)):
+        if keep(region):
+            del lines[region.end - 1]
+            del lines[region.begin - 1]
+            continue
         raise_line = f"{region.indent}raise NotImplementedError({stub_message(region)!r})\n"
         lines[region.begin - 1 : region.end] = [raise_line]
     return "".join(lines)

@@ -40,6 +40,23 @@ class GradeReport:
     def max_score(self) -> float:
         return round(sum(t.max_score for t in self.tests), 6)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GradeReport:
+        """The inverse of `to_json` (for results.json files this engine wrote)."""
+        tests = [
+            CaseResult(
+                name=t["name"],
+                number=t["number"],
+                score=float(t["score"]),
+                max_score=float(t["max_score"]),
+                output=t["output"],
+                visibility=t["visibility"],
+                tags=tuple(t["tags"]),
+            )
+            for t in data["tests"]
+        ]
+        return cls(tests=tests, execution_time=float(data["execution_time"]), output=data["output"])
+
     def to_json(self) -> dict[str, Any]:
         """The report as Gradescope's results.json object."""
         return {

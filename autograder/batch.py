@@ -1,0 +1,174 @@
+"""Grade a folder of submissions in parallel: results, grades.csv, case statistics, histogram.
+
+A submission is a folder or a zip directly inside the given folder. Gradescope's
+"Export Submissions" layout (``submission_metadata.yml`` beside ``submission_<id>/``
+folders) is recognised, and its submitters' names label the rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing as mp
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from autograder.grade import Grader
+from autograder.results import GradeReport
+from autograder.sandbox import plan
+
+
+@dataclass(frozen=True)
+class Submission:
+    label: str  # a row of grades.csv
+    path: Path
+
+
+def find_submissions(folder: Path) -> list[Submission]:
+    """Every submission in ``folder``, labelled by submitter where the metadata says."""
+    names: dict[str, str] = {}
+    metadata = folder / "submission_metadata.yml"
+    if metadata.is_file():
+        for key, value in (yaml.safe_load(metadata.read_text()) or {}).items():
+            people = (value or {}).get(":submitters") or (value or {}).get("submitters") or []
+            who = "; ".join(str(p.get(":name") or p.get("name") or "") for p in people if p)
+            if who:
+                names[str(key)] = f"{key} ({who})"
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name == metadata.name:
+            continue
+        if path.is_dir() or path.suffix.lower() == ".zip":
+            found.append(Submission(names.get(path.name, path.name), path))
+    return found
+
+
+_slot: int = 0
+
+
+def _init(slots: Any) -> None:
+    global _slot
+    _slot = slots.get()
+    os.environ["OMP_NUM_THREADS"] = "1"
+
+
+def _grade_one(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]]:
+    bundle, submission, out = args
+    grader = Grader.from_bundle(bundle)
+    results = out / "results" / _safe(submission.label) / "results.json"
+    report = grader.grade(submission.path, results, sandbox=_plan_for_slot())
+    return submission.label, report.to_json()
+
+
+_plans: dict[int, Any] = {}
+
+
+def _plan_for_slot() -> Any:
+    if _slot not in _plans:
+        _plans[_slot] = plan(slot=_slot)
+    return _plans[_slot]
+
+
+def _safe(label: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in label)[:80]
+
+
+def _progress(done: int, total: int, start: float) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    bar = "#" * filled + "." * (width - filled)
+    elapsed = time.monotonic() - start
+    sys.stderr.write(f"\r[{bar}] {done}/{total} graded, {elapsed:.0f} s")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def grade_all(
+    bundle: Path, submissions: list[Submission], out: Path, jobs: int
+) -> dict[str, GradeReport]:
+    """Grade every submission with ``jobs`` parallel graders; write the per-submission results."""
+    out.mkdir(parents=True, exist_ok=True)
+    reports: dict[str, dict[str, Any]] = {}
+    start = time.monotonic()
+    _progress(0, len(submissions), start)
+    ctx = mp.get_context("fork")
+    slots = ctx.Manager().Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    with ctx.Pool(jobs, initializer=_init, initargs=(slots,)) as pool:
+        work = [(bundle, s, out) for s in submissions]
+        for label, report in pool.imap_unordered(_grade_one, work):
+            reports[label] = report
+            _progress(len(reports), len(submissions), start)
+    return {s.label: GradeReport.from_json(reports[s.label]) for s in submissions}
+
+
+def write_csv(reports: dict[str, GradeReport], path: Path) -> None:
+    """A row per submission, a column per case, and the total."""
+    cases = [t.name for t in next(iter(reports.values())).tests] if reports else []
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["submission", *cases, "total"])
+        for label, report in reports.items():
+            writer.writerow([label, *(f"{t.score:g}" for t in report.tests), f"{report.score:g}"])
+
+
+def case_statistics(reports: dict[str, GradeReport]) -> list[tuple[str, float, float]]:
+    """Per case: name, fraction of submissions with full points, mean score."""
+    if not reports:
+        return []
+    rows = []
+    tests_by_case = list(zip(*(r.tests for r in reports.values()), strict=True))
+    for tests in tests_by_case:
+        passed = sum(t.status == "passed" for t in tests) / len(tests)
+        mean = sum(t.score for t in tests) / len(tests)
+        rows.append((tests[0].name, passed, mean))
+    return rows
+
+
+def write_histogram(reports: dict[str, GradeReport], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scores = [r.score for r in reports.values()]
+    top = max((r.max_score for r in reports.values()), default=100)
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=120)
+    ax.hist(scores, bins=[top * i / 20 for i in range(21)], color="#4c72b0", edgecolor="white")
+    ax.set_xlim(0, top)
+    ax.set_xlabel("total score")
+    ax.set_ylabel("submissions")
+    ax.set_title(f"{title}: {len(scores)} submissions")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def summary(reports: dict[str, GradeReport], stats: list[tuple[str, float, float]]) -> str:
+    width = max([len(label) for label in reports] + [10])
+    lines = [
+        f"{'submission':<{width}}  score",
+        *(f"{k:<{width}}  {r.score:6g}" for k, r in reports.items()),
+    ]
+    lines += ["", f"{'case':<40} {'passed':>7} {'mean':>6}"]
+    lines += [f"{name:<40} {passed:>7.0%} {mean:>6.2f}" for name, passed, mean in stats]
+    return "\n".join(lines)
+
+
+def main(bundle: Path, submissions: list[Submission], out: Path, jobs: int, title: str) -> str:
+    reports = grade_all(bundle, submissions, out, jobs)
+    write_csv(reports, out / "grades.csv")
+    stats = case_statistics(reports)
+    with (out / "case_stats.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["case", "pass_rate", "mean_score"])
+        writer.writerows([(n, f"{p:.3f}", f"{m:.3f}") for n, p, m in stats])
+    write_histogram(reports, out / "histogram.png", title)
+    return summary(reports, stats)

@@ -1,0 +1,29 @@
+"""A student's `make check`: the grading engine on the public cases, the table Gradescope shows.
+
+The same engine as on Gradescope: your files are read the way Gradescope reads them,
+checked for forbidden imports, and run in a separate process with time and memory
+limits. Hidden cases are not here: Gradescope adds them, on other inputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import autograder
+from autograder.assignment import Assignment
+from autograder.grade import Grader
+from autograder.report import score_table
+
+
+def main(name: str) -> int:
+    assignment = Assignment.load(name)
+    engine_root = Path(autograder.__file__).resolve().parent.parent
+    grader = Grader.for_public_cases(name, engine_root)
+    report = grader.grade(assignment.folder)
+    print(score_table(report, title=f"{assignment.config.title}: public cases"))
+    print(report.output)
+    print(
+        "Gradescope runs these cases and hidden ones on other inputs; "
+        "your final score comes from both."
+    )
+    return 0 if report.score == report.max_score else 1

@@ -1,0 +1,92 @@
+"""A student's `make submit`: check the files to hand in and zip them.
+
+Refuses, with the reason, when a file is missing, does not parse, is too large, or
+still holds only stubs; warns about tasks not implemented yet.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+from autograder.assignment import Assignment
+from autograder.handout import TASKS_FILE
+from autograder.intake import MAX_FILE_BYTES
+from autograder.static import check_source
+
+
+def unimplemented(tree: ast.Module) -> list[str]:
+    """Functions (and methods) whose body is still only ``raise NotImplementedError``."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]  # the docstring
+            if len(body) == 1 and isinstance(body[0], ast.Raise):
+                exc = body[0].exc
+                target = exc.func if isinstance(exc, ast.Call) else exc
+                if isinstance(target, ast.Name) and target.id == "NotImplementedError":
+                    names.append(node.name)
+    return names
+
+
+def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
+    """(errors that block the submission, warnings)."""
+    errors, warnings = [], []
+    config = assignment.config
+    listing = assignment.folder / TASKS_FILE
+    tasks: dict[str, list[str]] = json.loads(listing.read_text()) if listing.is_file() else {}
+    tasks = {f: [t.split(".")[-1] for t in names] for f, names in tasks.items()}
+    for name in config.files:
+        path = assignment.folder / name
+        if not path.is_file():
+            errors.append(
+                f"{name} is missing from {assignment.folder.name}/: restore it from the handout"
+            )
+            continue
+        if path.stat().st_size > MAX_FILE_BYTES:
+            errors.append(f"{name} is over {MAX_FILE_BYTES:,} bytes: is it the right file?")
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            errors.append(f"{name} is not UTF-8 text: save it as UTF-8")
+            continue
+        problem = check_source(name, text, config.forbidden_imports.get(name, ()))
+        if problem:
+            errors.append(problem)
+            continue
+        todo = [t for t in unimplemented(ast.parse(text)) if t in tasks.get(name, [t])]
+        if todo and len(todo) == len(tasks.get(name, todo)):
+            errors.append(
+                f"{name} still holds only stubs: implement at least one task first "
+                "(or, to hand in anyway, upload the files to Gradescope yourself)"
+            )
+        elif todo:
+            warnings.append(f"{name}: not implemented yet: {', '.join(todo)}")
+    return errors, warnings
+
+
+def main(name: str, output: Path | None = None) -> int:
+    assignment = Assignment.load(name)
+    errors, warnings = problems(assignment)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if errors:
+        for error in errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(
+            "Nothing was written: fix the errors above, then run `make submit` again.",
+            file=sys.stderr,
+        )
+        return 1
+    archive = output or Path(f"{name}-submission.zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in assignment.config.files:
+            zf.write(assignment.folder / file, file)
+    print(f"wrote {archive} with {', '.join(assignment.config.files)}: upload it to Gradescope")
+    return 0
