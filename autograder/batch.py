@@ -20,7 +20,7 @@ import yaml
 
 from autograder.grade import Grader
 from autograder.results import GradeReport
-from autograder.sandbox import plan
+from autograder.sandbox import Plan, plan
 
 
 @dataclass(frozen=True)
@@ -48,30 +48,25 @@ def find_submissions(folder: Path) -> list[Submission]:
     return found
 
 
-_slot: int = 0
+_plan: list[Plan] = []  # one per grading process, made on its first submission
 
 
-def _init(slots: Any) -> None:
-    global _slot
-    _slot = slots.get()
+def _init() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
+
+
+def _sandbox() -> Plan:
+    if not _plan:
+        _plan.append(plan())
+    return _plan[0]
 
 
 def _grade_one(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]]:
     bundle, submission, out = args
     grader = Grader.from_bundle(bundle)
     results = out / "results" / _safe(submission.label) / "results.json"
-    report = grader.grade(submission.path, results, sandbox=_plan_for_slot())
+    report = grader.grade(submission.path, results, sandbox=_sandbox())
     return submission.label, report.to_json()
-
-
-_plans: dict[int, Any] = {}
-
-
-def _plan_for_slot() -> Any:
-    if _slot not in _plans:
-        _plans[_slot] = plan(slot=_slot)
-    return _plans[_slot]
 
 
 def _safe(label: str) -> str:
@@ -98,10 +93,7 @@ def grade_all(
     start = time.monotonic()
     _progress(0, len(submissions), start)
     ctx = mp.get_context("fork")
-    slots = ctx.Manager().Queue()
-    for slot in range(jobs):
-        slots.put(slot)
-    with ctx.Pool(jobs, initializer=_init, initargs=(slots,)) as pool:
+    with ctx.Pool(jobs, initializer=_init) as pool:
         work = [(bundle, s, out) for s in submissions]
         for label, report in pool.imap_unordered(_grade_one, work):
             reports[label] = report

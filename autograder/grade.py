@@ -94,10 +94,15 @@ class Grader:
     ) -> GradeReport:
         """Grade ``submission`` (a folder or zip); write ``results`` when given."""
         start = time.perf_counter()
+        own = sandbox is None
         try:
-            report = self._grade(submission, sandbox or plan(), limits or self.limits())
+            sandbox = sandbox or plan()
+            report = self._grade(submission, sandbox, limits or self.limits())
         except Exception:  # noqa: BLE001 - a report must come back whatever happened
             report = self._internal_error(traceback.format_exc())
+        finally:
+            if own and sandbox is not None:
+                sandbox.release()
         report = GradeReport(
             tests=report.tests,
             execution_time=time.perf_counter() - start,

@@ -135,12 +135,13 @@ def read_submission(path: Path, expected: tuple[str, ...]) -> Intake:
         intake.notes.append("the submission is empty: upload " + ", ".join(expected))
     by_name: dict[str, list[_Entry]] = {}
     for entry in entries:
-        by_name.setdefault(PurePosixPath(entry.path).name, []).append(entry)
+        # Some Windows tools write "folder\\file.py" into zips.
+        by_name.setdefault(PurePosixPath(entry.path.replace("\\", "/")).name, []).append(entry)
     total = 0
     for name in expected:
         candidates = sorted(by_name.get(name, []), key=lambda e: (e.path.count("/"), e.path))
         if not candidates:
-            intake.problems[name] = _missing(name, by_name)
+            intake.problems[name] = _missing(name, by_name, expected)
             continue
         chosen = candidates[0]
         if len(candidates) > 1:
@@ -148,13 +149,23 @@ def read_submission(path: Path, expected: tuple[str, ...]) -> Intake:
             intake.notes.append(
                 f"several files named {name}: graded {chosen.path}, ignored {others}"
             )
-        if chosen.size > MAX_FILE_BYTES or total + chosen.size > MAX_TOTAL_BYTES:
+        if chosen.size > MAX_FILE_BYTES:
             intake.problems[name] = (
                 f"{name} is {chosen.size:,} bytes, over the limit of {MAX_FILE_BYTES:,}: "
                 "submit the source file only"
             )
             continue
-        data = chosen.read()  # type: ignore[operator]
+        if total + chosen.size > MAX_TOTAL_BYTES:
+            intake.problems[name] = f"the submitted files exceed {MAX_TOTAL_BYTES:,} bytes in all"
+            continue
+        try:
+            data = chosen.read()  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - a damaged zip entry is the submission's problem
+            intake.problems[name] = (
+                f"{name} could not be read from the submission ({type(exc).__name__}: {exc}): "
+                "zip the files again and resubmit"
+            )
+            continue
         if len(data) > MAX_FILE_BYTES:  # a zip may lie about sizes
             intake.problems[name] = f"{name} is larger than {MAX_FILE_BYTES:,} bytes"
             continue
@@ -168,8 +179,9 @@ def read_submission(path: Path, expected: tuple[str, ...]) -> Intake:
     return intake
 
 
-def _missing(name: str, by_name: dict[str, list[_Entry]]) -> str:
-    near = difflib.get_close_matches(name.lower(), [n.lower() for n in by_name], n=1, cutoff=0.6)
+def _missing(name: str, by_name: dict[str, list[_Entry]], expected: tuple[str, ...]) -> str:
+    others = [n.lower() for n in by_name if n not in expected]  # never another required file
+    near = difflib.get_close_matches(name.lower(), others, n=1, cutoff=0.6)
     if near:
         actual = next(n for n in by_name if n.lower() == near[0])
         return f"{name} was not submitted; found {actual!r}: rename it to {name}"

@@ -17,6 +17,7 @@ Layers, each used where available:
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import pwd
 import resource
@@ -25,6 +26,7 @@ import signal
 import site
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,13 @@ class Plan:
     unshare_net: bool = False
     python: str = sys.executable
     notes: list[str] = field(default_factory=list)
+    lock_fd: int | None = None  # holds this process's grading slot (see `_claim_slot`)
+
+    def release(self) -> None:
+        """Give the grading slot back (a plan is not used after this)."""
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
 
     @property
     def isolated_filesystem(self) -> bool:
@@ -162,10 +171,32 @@ def _probe(argv: list[str], preexec_fn: Callable[[], None] | None = None) -> boo
     return run.returncode == 0
 
 
-def plan(slot: int = 0, use_bwrap: bool = True) -> Plan:
-    """Probe this machine and decide how to confine the workers of parallel slot ``slot``."""
+MAX_SLOTS = 64
+
+
+def _claim_slot() -> tuple[int, int]:
+    """A grading slot no other process on this machine holds: (slot, its lock's fd).
+
+    Each slot has its own user, and leftovers are killed by user: two grading runs
+    sharing a user would kill each other's workers. The lock lives as long as the process.
+    """
+    for slot in range(MAX_SLOTS):
+        path = os.path.join(tempfile.gettempdir(), f"dlgrader-slot-{slot}.lock")
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return slot, fd
+    raise RuntimeError(f"all {MAX_SLOTS} grading slots are busy on this machine")
+
+
+def plan(use_bwrap: bool = True) -> Plan:
+    """Probe this machine and decide how to confine this process's workers."""
     p = Plan()
     if os.geteuid() == 0:
+        slot, p.lock_fd = _claim_slot()
         p.user = "dlgrader" if slot == 0 else f"dlgrader{slot}"
         p.uid, p.gid = ensure_user(p.user)
         p.setpriv = shutil.which("setpriv")
@@ -173,7 +204,7 @@ def plan(slot: int = 0, use_bwrap: bool = True) -> Plan:
     else:
         p.notes.append("not run as root: privileges not dropped, no process limit")
 
-    check = [sys.executable, "-c", "import numpy"]
+    check = [sys.executable, "-S", "-c", "pass"]  # namespaces, binds and user all work
     bwrap = shutil.which("bwrap") if use_bwrap else None
     if bwrap and (p.uid is None or p.setpriv):
         p.bwrap = bwrap

@@ -1,0 +1,77 @@
+"""Fixtures of the engine's tests: the real Gradescope zip, unpacked in a temporary
+folder laid out like /autograder, and the sample submissions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from autograder import samples
+from autograder.gradescope import build_zip
+
+SCHEMA = json.loads((Path(__file__).parent / "results_schema.json").read_text())
+
+
+class GradescopeRoot:
+    """``root/source`` is the unpacked autograder zip, with setup.sh's permissions."""
+
+    def __init__(self, root: Path, archive: Path) -> None:
+        self.root = root
+        (root / "source").mkdir(parents=True)
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(root / "source")
+        (root / "source" / "run_autograder").chmod(0o755)
+        trusted = root / "source" / "bundle" / "trusted"
+        for path in [trusted, *trusted.rglob("*")]:  # what setup.sh does: root only
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results" / "results.json"
+
+    @property
+    def trusted(self) -> Path:
+        return self.root / "source" / "bundle" / "trusted"
+
+    def run(self, submission: Path) -> tuple[dict[str, Any], str]:
+        """Run the real run_autograder on a copy of ``submission``; return results and stdout."""
+        for folder in ("submission", "results"):
+            shutil.rmtree(self.root / folder, ignore_errors=True)
+        shutil.copytree(submission, self.root / "submission")
+        (self.root / "results").mkdir()
+        (self.root / "submission_metadata.json").write_text(
+            json.dumps({"id": 1, "users": [{"name": "Test Student"}]})
+        )
+        run = subprocess.run(
+            ["bash", str(self.root / "source" / "run_autograder"), str(self.root)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={"DLCOURSE_PYTHON": sys.executable, "PATH": "/usr/bin:/bin"},
+        )
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        results = json.loads(self.results.read_text())
+        jsonschema.validate(results, SCHEMA)
+        return results, run.stdout
+
+
+@pytest.fixture(scope="session")
+def gradescope(tmp_path_factory: pytest.TempPathFactory) -> GradescopeRoot:
+    dist = tmp_path_factory.mktemp("dist")
+    archive = build_zip("ps0", dist, secret="a test secret")
+    return GradescopeRoot(tmp_path_factory.mktemp("autograder"), archive)
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("samples")
+    samples.make("ps0", folder)
+    return folder

@@ -1,0 +1,205 @@
+"""Attacks on the judge: each submission tries to gain points it did not earn.
+
+Every attack starts from the stubs (worth 0) and adds code that would score if the
+sandbox failed. Each must earn nothing, and the run must still finish with a result
+for every case, in a valid results.json.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.assignment import Assignment
+
+REFERENCE = Assignment.load("ps0")
+N_CASES = len(REFERENCE.all_cases())
+ARRAYS_TASKS = [
+    "pairwise_sq_dists",
+    "softmax",
+    "logsumexp",
+    "one_hot",
+    "batched_matmul",
+    "batched_quadratic_form",
+    "iterate_minibatches",
+]
+
+# Each attack is code appended to the stub arrays.py. {trusted}, {results}, {repo} and
+# {port} are filled in with the real paths of the test's /autograder-like root.
+ATTACKS = {
+    "writes_results_and_exits": """
+        import json, os
+        for path in ("{results}", "/autograder/results/results.json"):
+            try:
+                with open(path, "w") as f:
+                    json.dump({{"score": 100, "tests": []}}, f)
+            except OSError:
+                pass
+        os._exit(0)
+    """,
+    "reads_the_reference_from_disk": """
+        for path in ("{trusted}/ps0/arrays.py", "{repo}/ps0/arrays.py"):
+            try:
+                exec(open(path).read(), globals())
+                break
+            except OSError:
+                pass
+    """,
+    "reads_the_expected_outputs": """
+        import numpy as np
+        try:
+            EXPECTED = dict(np.load("{trusted}/expected.npz"))
+            SECRET = open("{trusted}/secret").read()
+        except OSError:
+            EXPECTED = {{}}
+        def pairwise_sq_dists(X, Y):
+            return EXPECTED["pairwise_sq_dists_small/0"]
+    """,
+    "imports_the_reference_module": """
+        import importlib, sys
+        sys.path[:] = [p for p in sys.path if "pkg" not in p] + ["{repo}"]
+        for name in [m for m in sys.modules if m == "ps0" or m.startswith("ps0.")]:
+            sys.modules.pop(name)
+        try:
+            reference = importlib.import_module("ps0.arrays")
+            for task in {tasks}:
+                globals()[task] = getattr(reference, task)
+        except Exception as exc:
+            print("no reference:", exc)
+    """,
+    "returns_objects_equal_to_everything": """
+        class Equal:
+            def __eq__(self, other):
+                return True
+            def __array__(self, dtype=None, copy=None):
+                raise TypeError("not an array")
+        for task in {tasks}:
+            globals()[task] = lambda *args, **kwargs: Equal()
+    """,
+    "returns_lying_numpy_subclasses": """
+        import numpy as np
+        class Liar(np.ndarray):
+            def __eq__(self, other):
+                return np.ones(np.shape(other), bool)
+            def __array_finalize__(self, obj):
+                pass
+        for task in {tasks}:
+            globals()[task] = lambda *args, **kwargs: np.zeros(3).view(Liar)
+    """,
+    "monkeypatches_numpy_and_the_engine": """
+        import numpy as np
+        import autograder.compare, autograder.judge, autograder.outputs
+        np.isclose = lambda *a, **k: np.array(True)
+        np.allclose = np.array_equal = lambda *a, **k: True
+        autograder.compare.compare = lambda *a, **k: None
+        autograder.judge.verdict = lambda *a, **k: None
+        for task in {tasks}:
+            globals()[task] = lambda *args, **kwargs: np.zeros(1)
+    """,
+    "loops_forever": """
+        def pairwise_sq_dists(X, Y):
+            while True:
+                pass
+    """,
+    "fork_bomb": """
+        import os
+        def pairwise_sq_dists(X, Y):
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    pass
+    """,
+    "memory_bomb": """
+        def pairwise_sq_dists(X, Y):
+            hog = []
+            while True:
+                hog.append(bytearray(256 * 2**20))
+    """,
+    "prints_megabytes": """
+        import os, sys
+        for _ in range(50):
+            sys.stdout.write("x" * 2**20)
+            os.write(2, b"y" * 2**20)
+    """,
+    "opens_a_network_connection": """
+        import socket
+        try:
+            with socket.create_connection(("127.0.0.1", {port}), timeout=3) as s:
+                exec(s.makefile().read(), globals())
+        except OSError as exc:
+            print("no network:", exc)
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def answer_server() -> Iterator[int]:
+    """A local server handing out the reference arrays.py to whoever connects."""
+    source = (REFERENCE.folder / "arrays.py").read_bytes()
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.5)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(source)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_the_attack_gains_nothing(
+    attack: str, gradescope: Any, sample_dir: Path, tmp_path: Path, answer_server: int
+) -> None:
+    submission = tmp_path / attack
+    shutil.copytree(sample_dir / "stubs", submission)
+    code = textwrap.dedent(ATTACKS[attack]).format(
+        trusted=gradescope.trusted,
+        results=gradescope.results,
+        repo=REFERENCE.folder.parent,
+        port=answer_server,
+        tasks=ARRAYS_TASKS,
+    )
+    arrays = submission / "arrays.py"
+    arrays.write_text(arrays.read_text() + "\n" + code)
+
+    results, _ = gradescope.run(submission)
+
+    assert len(results["tests"]) == N_CASES
+    assert all(t["output"] for t in results["tests"])
+    assert results["score"] == 0, [t for t in results["tests"] if t["score"] > 0]
+
+
+def test_a_fork_bomb_leaves_no_process_behind(
+    gradescope: Any, sample_dir: Path, tmp_path: Path
+) -> None:
+    submission = tmp_path / "bomb"
+    shutil.copytree(sample_dir / "stubs", submission)
+    arrays = submission / "arrays.py"
+    arrays.write_text(arrays.read_text() + textwrap.dedent(ATTACKS["fork_bomb"]))
+    results, _ = gradescope.run(submission)
+    user = re.search(r"unprivileged user (\w+)", results["output"])
+    if user is None:
+        pytest.skip("not run as root: there is no grading user to look for")
+    left = subprocess.run(["pgrep", "-u", user[1]], capture_output=True, text=True)
+    assert left.stdout == "", f"processes of {user[1]} survived: {left.stdout}"

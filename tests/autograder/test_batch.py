@@ -1,0 +1,131 @@
+"""Batch grading's bookkeeping: finding submissions, grades.csv, statistics, histogram."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.batch import (
+    Submission,
+    case_statistics,
+    find_submissions,
+    write_csv,
+    write_histogram,
+)
+from autograder.results import CaseResult, GradeReport
+
+METADATA = """\
+submission_123:
+  :submitters:
+  - :name: Ada Lovelace
+    :email: ada@example.com
+  :created_at: 2026-11-20 10:00:00
+submission_456:
+  :submitters:
+  - :name: Alan Turing
+    :email: alan@example.com
+  - :name: Grace Hopper
+    :email: grace@example.com
+  :created_at: 2026-11-20 11:00:00
+"""
+
+
+def _report(*scores: tuple[str, float, float]) -> GradeReport:
+    return GradeReport(
+        tests=[
+            CaseResult(name=name, number=f"1.{i}", score=score, max_score=top, output="")
+            for i, (name, score, top) in enumerate(scores, start=1)
+        ]
+    )
+
+
+@pytest.fixture
+def reports() -> dict[str, GradeReport]:
+    return {
+        "alice": _report(("softmax", 2, 2), ("one_hot", 1.5, 3), ("entropy", 5, 5)),
+        "bob": _report(("softmax", 0, 2), ("one_hot", 3, 3), ("entropy", 2.25, 5)),
+        "carol (C. Lee)": _report(("softmax", 2, 2), ("one_hot", 0, 3), ("entropy", 0, 5)),
+    }
+
+
+def test_folders_and_zips_are_found_and_labelled_by_name(tmp_path: Path) -> None:
+    (tmp_path / "alice").mkdir()
+    with zipfile.ZipFile(tmp_path / "bob.zip", "w") as zf:
+        zf.writestr("arrays.py", "x = 1\n")
+    (tmp_path / "carol.ZIP").write_bytes((tmp_path / "bob.zip").read_bytes())
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".secret.zip").write_bytes(b"")
+    (tmp_path / ".DS_Store").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not a submission\n")
+    (tmp_path / "arrays.py").write_text("x = 1\n")
+    found = find_submissions(tmp_path)
+    assert found == [
+        Submission("alice", tmp_path / "alice"),
+        Submission("bob.zip", tmp_path / "bob.zip"),
+        Submission("carol.ZIP", tmp_path / "carol.ZIP"),
+    ]
+
+
+def test_an_empty_folder_has_no_submissions(tmp_path: Path) -> None:
+    assert find_submissions(tmp_path) == []
+
+
+def test_a_gradescope_export_is_labelled_by_submitter(tmp_path: Path) -> None:
+    (tmp_path / "submission_metadata.yml").write_text(METADATA)
+    for folder in ("submission_123", "submission_456", "submission_789"):
+        (tmp_path / folder).mkdir()
+    found = find_submissions(tmp_path)
+    assert found == [
+        Submission("submission_123 (Ada Lovelace)", tmp_path / "submission_123"),
+        Submission("submission_456 (Alan Turing; Grace Hopper)", tmp_path / "submission_456"),
+        Submission("submission_789", tmp_path / "submission_789"),  # not in the metadata
+    ]
+
+
+def test_an_empty_metadata_file_leaves_plain_labels(tmp_path: Path) -> None:
+    (tmp_path / "submission_metadata.yml").write_text("")
+    (tmp_path / "submission_1").mkdir()
+    assert find_submissions(tmp_path) == [Submission("submission_1", tmp_path / "submission_1")]
+
+
+def test_write_csv_has_a_column_per_case_and_a_total(
+    reports: dict[str, GradeReport], tmp_path: Path
+) -> None:
+    path = tmp_path / "grades.csv"
+    write_csv(reports, path)
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [
+        ["submission", "softmax", "one_hot", "entropy", "total"],
+        ["alice", "2", "1.5", "5", "8.5"],
+        ["bob", "0", "3", "2.25", "5.25"],
+        ["carol (C. Lee)", "2", "0", "0", "2"],
+    ]
+
+
+def test_write_csv_of_no_reports_is_only_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "grades.csv"
+    write_csv({}, path)
+    assert path.read_text().splitlines() == ["submission,total"]
+
+
+def test_case_statistics_gives_pass_rates_and_means(reports: dict[str, GradeReport]) -> None:
+    stats = case_statistics(reports)
+    assert [name for name, _, _ in stats] == ["softmax", "one_hot", "entropy"]
+    assert [passed for _, passed, _ in stats] == pytest.approx([2 / 3, 1 / 3, 1 / 3])
+    assert [mean for _, _, mean in stats] == pytest.approx([4 / 3, 1.5, 7.25 / 3])
+
+
+def test_case_statistics_of_no_reports_is_empty() -> None:
+    assert case_statistics({}) == []
+
+
+def test_write_histogram_writes_a_png(reports: dict[str, GradeReport], tmp_path: Path) -> None:
+    path = tmp_path / "histogram.png"
+    write_histogram(reports, path, "PS0")
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 1000

@@ -1,0 +1,120 @@
+"""The real Gradescope zip, run end to end in a temporary /autograder-like root."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.assignment import Assignment
+
+N_CASES = len(Assignment.load("ps0").all_cases())
+
+
+def test_zip_has_the_gradescope_layout(gradescope: Any) -> None:
+    source = gradescope.root / "source"
+    for script in ("setup.sh", "run_autograder"):
+        assert (source / script).is_file()
+    archive = next(gradescope.root.parent.glob("dist*/ps0-autograder.zip"), None)
+    if archive is not None:
+        with zipfile.ZipFile(archive) as zf:
+            modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+        assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    requirements = (source / "requirements.txt").read_text().split()
+    assert requirements and all("==" in line for line in requirements)
+    assert "pytest" not in " ".join(requirements)
+    assert "pip install" in (source / "setup.sh").read_text()
+    assert not list((source / "bundle" / "engine").rglob("hidden.py"))
+
+
+@pytest.mark.parametrize(
+    ("sample", "low", "high"),
+    [
+        ("reference", 100, 100),
+        ("stubs", 0, 0),
+        ("partial", 20, 80),
+        ("syntax_error", 40, 90),
+        ("infinite_loop", 85, 99),
+        ("crash", 85, 99),
+        ("cheat", 0, 0),
+    ],
+)
+def test_samples_are_graded_as_expected(
+    gradescope: Any, sample_dir: Path, sample: str, low: float, high: float
+) -> None:
+    results, stdout = gradescope.run(sample_dir / sample)
+    assert len(results["tests"]) == N_CASES
+    assert low <= results["score"] <= high, results["output"]
+    assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
+    assert "Sandbox:" in results["output"]
+    outputs = " ".join(t["output"] for t in results["tests"])
+    expected_words = {
+        "stubs": "not implemented yet",
+        "syntax_error": "does not parse (line",
+        "infinite_loop": "timed out after",
+        "crash": "segmentation fault",
+        "cheat": "exited with status 0",
+    }
+    if sample in expected_words:
+        assert expected_words[sample] in outputs
+
+
+def test_hidden_cases_show_no_values(gradescope: Any, sample_dir: Path) -> None:
+    results, _ = gradescope.run(sample_dir / "partial")
+    public = {c.label for c in Assignment.load("ps0").public_cases()}
+    hidden_failures = [
+        t for t in results["tests"] if t["name"] not in public and t["status"] == "failed"
+    ]
+    assert hidden_failures, "the partial sample must fail some hidden case"
+    for test in hidden_failures:
+        assert not re.search(r"got -?\d|expected -?\d|max abs error", test["output"]), test
+
+
+def test_regrading_gives_the_same_results(gradescope: Any, sample_dir: Path) -> None:
+    first, _ = gradescope.run(sample_dir / "partial")
+    second, _ = gradescope.run(sample_dir / "partial")
+    assert [(t["name"], t["score"]) for t in first["tests"]] == [
+        (t["name"], t["score"]) for t in second["tests"]
+    ]
+
+
+def test_a_submitted_zip_and_stray_files_are_handled(
+    gradescope: Any, sample_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "mywork.zip", "w") as zf:
+        for path in (sample_dir / "reference").iterdir():
+            zf.write(path, f"ps0/{path.name}")
+        zf.writestr("../escape.py", "print('outside')")
+    results, _ = gradescope.run(folder)
+    assert results["score"] == 100
+    assert "'..' component" in results["output"]
+    assert not (gradescope.root / "escape.py").exists()
+
+
+def test_an_empty_submission_still_gets_a_result_for_every_case(
+    gradescope: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    results, _ = gradescope.run(tmp_path / "empty")
+    assert results["score"] == 0 and len(results["tests"]) == N_CASES
+    assert "the submission is empty" in results["output"]
+    assert all("was not submitted" in t["output"] for t in results["tests"])
+
+
+def test_the_worker_output_reaches_the_instructor_only(
+    gradescope: Any, sample_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "chatty"
+    shutil.copytree(sample_dir / "reference", folder)
+    arrays = folder / "arrays.py"
+    arrays.write_text(arrays.read_text() + "\nprint('hello from the submission')\n")
+    results, stdout = gradescope.run(folder)
+    assert "hello from the submission" in stdout
+    assert results["stdout_visibility"] == "hidden"
+    assert "hello from the submission" not in str(results["tests"])

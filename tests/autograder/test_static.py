@@ -1,0 +1,92 @@
+"""Static checks on submitted source: it parses, and imports nothing forbidden."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from autograder.static import check_source, imported_modules
+
+FORBIDDEN = ("torch", "scipy")
+
+
+def test_a_syntax_error_names_the_file_and_the_line() -> None:
+    message = check_source("arrays.py", "x = 1\n\ndef f(:\n    pass\n", FORBIDDEN)
+    assert message is not None
+    assert message.startswith("arrays.py does not parse (line 3: ")
+    assert "fix the syntax error" in message
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import torch",
+        "from torch.nn import functional",
+        "import torch.nn as nn",
+        "x = __import__('torch')",
+        "import importlib; nn = importlib.import_module('torch.nn')",
+        "from importlib import import_module; nn = import_module('torch.nn')",
+        "import os, torch",
+        "def f():\n    import torch",
+    ],
+)
+def test_forbidden_imports_are_flagged_with_their_line(statement: str) -> None:
+    source = f'"""Doc."""\nimport numpy as np\n\n{statement}\n'
+    line = 5 if statement.startswith("def") else 4
+    message = check_source("arrays.py", source, FORBIDDEN)
+    assert message == (
+        f"arrays.py imports torch (line {line}), which this assignment does not allow there: "
+        "remove that import"
+    )
+
+
+def test_the_first_forbidden_import_is_reported() -> None:
+    message = check_source("calculus.py", "import os\nimport scipy\nimport torch\n", FORBIDDEN)
+    assert message is not None and "imports scipy (line 2)" in message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from . import torch\n",
+        "from .torch import nn\n",
+        "from ..scipy import stats\n",
+        "import numpy as np\nfrom collections import abc\nimport torchvision\n",
+        "x = getattr(np, 'torch', None)\ns = 'import torch'\n",
+        "name = 'torch'\nm = __import__(name)\n",
+        "",
+    ],
+)
+def test_relative_and_allowed_imports_pass(source: str) -> None:
+    assert check_source("arrays.py", source, FORBIDDEN) is None
+
+
+def test_nothing_is_forbidden_without_a_forbidden_list() -> None:
+    assert check_source("arrays.py", "import torch\n", ()) is None
+
+
+def test_imported_modules_lists_top_level_modules_and_lines() -> None:
+    source = (
+        "import os.path, torch.nn as nn\n"
+        "from numpy.linalg import norm\n"
+        "from . import sibling\n"
+        "import importlib\n"
+        "m = importlib.import_module('scipy.stats')\n"
+        "n = __import__('jax')\n"
+    )
+    assert imported_modules(ast.parse(source)) == [
+        ("os", 1),
+        ("torch", 1),
+        ("numpy", 2),
+        ("importlib", 4),
+        ("scipy", 5),
+        ("jax", 6),
+    ]
+
+
+def test_a_null_byte_gives_a_message_rather_than_an_exception() -> None:
+    message = check_source("arrays.py", "x = 1\0\n", FORBIDDEN)
+    assert message is not None
+    assert message.startswith("arrays.py does not parse")
+    assert "null" in message

@@ -1,0 +1,196 @@
+"""`make submit`: refuse stubs, broken or forbidden files; warn about missing tasks; zip."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import submit
+from autograder.assignment import Assignment
+from autograder.handout import build
+from autograder.intake import MAX_FILE_BYTES
+from autograder.regions import make_stub
+from autograder.submit import problems, unimplemented
+
+FILES = ("arrays.py", "calculus.py", "probability.py", "regression.py")
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ps0 package folder of a freshly built handout (not to be modified)."""
+    return build("ps0", tmp_path_factory.mktemp("dist"), refresh=False) / "ps0"
+
+
+@pytest.fixture
+def handout(pristine: Path, tmp_path: Path) -> Assignment:
+    """A private copy of the handout's ps0 package, as the student's Assignment."""
+    return Assignment("ps0", shutil.copytree(pristine, tmp_path / "ps0"))
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, Path]:
+    return {path.name: path for path in Assignment.load("ps0").module_paths()}
+
+
+def _stub_message(name: str) -> str:
+    return (
+        f"{name} still holds only stubs: implement at least one task first "
+        "(or, to hand in anyway, upload the files to Gradescope yourself)"
+    )
+
+
+def test_the_handout_lists_the_files_this_test_expects(handout: Assignment) -> None:
+    assert handout.config.files == FILES
+    assert (handout.folder / "tasks.json").is_file()
+
+
+def test_the_pristine_handout_is_refused_for_every_file(handout: Assignment) -> None:
+    errors, warnings = problems(handout)
+    assert errors == [_stub_message(name) for name in FILES]
+    assert warnings == []
+
+
+def test_a_file_copied_from_the_reference_passes_and_the_others_do_not(
+    handout: Assignment, reference: dict[str, Path]
+) -> None:
+    shutil.copyfile(reference["calculus.py"], handout.folder / "calculus.py")
+    errors, warnings = problems(handout)
+    assert errors == [_stub_message(name) for name in FILES if name != "calculus.py"]
+    assert warnings == []
+
+
+def test_a_syntax_error_is_refused_with_its_line(
+    handout: Assignment, reference: dict[str, Path]
+) -> None:
+    lines = reference["arrays.py"].read_text().splitlines(keepends=True)
+    at = lines.index("import numpy as np\n") + 1  # after the docstring, among the imports
+    lines.insert(at, "def broken(:\n")
+    (handout.folder / "arrays.py").write_text("".join(lines))
+    errors, _ = problems(handout)
+    assert errors[0].startswith(f"arrays.py does not parse (line {at + 1}: ")
+    assert errors[1:] == [_stub_message(name) for name in FILES[1:]]
+
+
+def test_a_forbidden_import_is_refused(handout: Assignment, reference: dict[str, Path]) -> None:
+    text = reference["probability.py"].read_text()
+    line = len(text.splitlines()) + 1
+    (handout.folder / "probability.py").write_text(text + "import torch\n")
+    errors, _ = problems(handout)
+    assert f"probability.py imports torch (line {line})" in errors[2]
+    assert len(errors) == 4
+
+
+def test_a_missing_file_is_refused(handout: Assignment) -> None:
+    (handout.folder / "regression.py").unlink()
+    errors, _ = problems(handout)
+    assert errors[-1] == "regression.py is missing from ps0/: restore it from the handout"
+
+
+def test_an_oversized_or_non_utf8_file_is_refused(
+    handout: Assignment, reference: dict[str, Path]
+) -> None:
+    (handout.folder / "arrays.py").write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    (handout.folder / "calculus.py").write_bytes("# café\n".encode("latin-1"))
+    errors, _ = problems(handout)
+    assert errors[0] == f"arrays.py is over {MAX_FILE_BYTES:,} bytes: is it the right file?"
+    assert errors[1] == "calculus.py is not UTF-8 text: save it as UTF-8"
+
+
+def test_all_reference_files_give_no_errors_or_warnings(
+    handout: Assignment, reference: dict[str, Path]
+) -> None:
+    for name in FILES:
+        shutil.copyfile(reference[name], handout.folder / name)
+    assert problems(handout) == ([], [])
+
+
+def test_a_partly_implemented_file_gives_a_warning_naming_the_missing_tasks(
+    handout: Assignment, reference: dict[str, Path]
+) -> None:
+    todo = {"softmax", "one_hot"}
+    source = reference["arrays.py"].read_text()
+    partial = make_stub(source, "arrays.py", keep=lambda region: region.task not in todo)
+    (handout.folder / "arrays.py").write_text(partial)
+    errors, warnings = problems(handout)
+    assert warnings == ["arrays.py: not implemented yet: softmax, one_hot"]
+    assert errors == [_stub_message(name) for name in FILES[1:]]
+
+
+def test_without_tasks_json_a_partly_implemented_file_is_only_warned_about(
+    handout: Assignment, reference: dict[str, Path]
+) -> None:
+    (handout.folder / "tasks.json").unlink()
+    source = reference["arrays.py"].read_text()
+    partial = make_stub(source, "arrays.py", keep=lambda region: region.task != "softmax")
+    (handout.folder / "arrays.py").write_text(partial)
+    errors, warnings = problems(handout)
+    assert not any(error.startswith("arrays.py") for error in errors)
+    assert "arrays.py: not implemented yet: softmax" in warnings
+
+
+def test_main_zips_exactly_the_submitted_files(
+    handout: Assignment,
+    reference: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in FILES:
+        shutil.copyfile(reference[name], handout.folder / name)
+    monkeypatch.setattr(submit.Assignment, "load", lambda name: handout)
+    archive = tmp_path / "x.zip"
+    assert submit.main("ps0", output=archive) == 0
+    with zipfile.ZipFile(archive) as zf:
+        assert zf.namelist() == list(FILES)
+        for name in FILES:
+            assert zf.read(name) == reference[name].read_bytes()
+    assert f"wrote {archive}" in capsys.readouterr().out
+
+
+def test_main_writes_nothing_when_there_are_errors(
+    handout: Assignment,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(submit.Assignment, "load", lambda name: handout)
+    archive = tmp_path / "x.zip"
+    assert submit.main("ps0", output=archive) == 1
+    assert not archive.exists()
+    err = capsys.readouterr().err
+    assert "error: arrays.py still holds only stubs" in err
+    assert "Nothing was written" in err
+
+
+def test_unimplemented_finds_functions_that_only_raise_not_implemented() -> None:
+    source = '''
+def a():
+    """Doc."""
+    raise NotImplementedError("a: hint")
+
+def b():
+    raise NotImplementedError
+
+async def c():
+    raise NotImplementedError()
+
+class K:
+    def method(self):
+        raise NotImplementedError("K.method: hint")
+
+def done():
+    """Doc."""
+    return 1
+
+def other_error():
+    raise ValueError("no")
+
+def partly():
+    x = 1
+    raise NotImplementedError
+'''
+    assert sorted(unimplemented(ast.parse(source))) == ["a", "b", "c", "method"]
