@@ -12,9 +12,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HW ?= ps0
 
-.PHONY: setup test lint handout fixtures autograder grade bench clean
+.PHONY: setup sandbox-tools test lint handout fixtures autograder grade bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed sandbox-tools
+
+# The judge confines submissions with bubblewrap where it can; as root, install it.
+sandbox-tools:
+	@command -v bwrap >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  (apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+	   (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null 2>&1) || \
+	  echo "note: bubblewrap is not installed: the judge runs without a private filesystem"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)

@@ -167,9 +167,13 @@ class Grader:
     ) -> tuple[dict[str, RunOutcome], EngineLog]:
         name = self.assignment.name
         package_root, control, work = scratch / "pkg", scratch / "control", scratch / "work"
-        shutil.copytree(
-            self.package_src, package_root / name, ignore=shutil.ignore_patterns("__pycache__")
-        )
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(self.package_src, package_root / name, ignore=ignore)
+        # The worker gets its own copy of the engine: the bundle may sit where the
+        # grading user cannot reach it (under a private home or temporary folder).
+        engine_root = scratch / "engine"
+        for package in ("autograder", "dlkit"):
+            shutil.copytree(self.engine_root / package, engine_root / package, ignore=ignore)
         for file, data in files.items():
             if file not in problems:
                 (package_root / name / file).write_bytes(data)
@@ -190,9 +194,7 @@ class Grader:
             )
             for c in to_run
         ]
-        engine = Engine(
-            Workspace(name, package_root, self.engine_root, control, work), sandbox, limits
-        )
+        engine = Engine(Workspace(name, package_root, engine_root, control, work), sandbox, limits)
         ran = engine.run(requests) if requests else []
         outcomes = {
             c.name: RunOutcome(error=blocked[c.name]) for c in self.cases if c.name in blocked

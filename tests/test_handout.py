@@ -69,10 +69,10 @@ def test_the_handout_pins_its_requirements(assignment: Assignment, handout: Path
     assert all("==" in line for line in lines)
 
 
-def _pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
+def _pytest_in(folder: Path, target: str = "test") -> subprocess.CompletedProcess[str]:
     # The handout's own command, with this interpreter standing in for its .venv.
     return subprocess.run(
-        ["make", "-s", "test", f"PY={sys.executable}"],
+        ["make", "-s", target, f"PY={sys.executable}"],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -104,3 +104,23 @@ def test_the_handout_filled_with_the_reference_passes(
     n = len(assignment.public_cases())
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"{n} passed" in run.stdout
+
+
+def test_make_check_and_make_submit_in_the_filled_handout(
+    assignment: Assignment, handout: Path, tmp_path: Path
+) -> None:
+    filled = tmp_path / assignment.name
+    shutil.copytree(handout, filled)
+    refused = _pytest_in(filled, "submit")
+    assert refused.returncode != 0 and "still holds only stubs" in refused.stderr
+    for path in assignment.module_paths():
+        shutil.copyfile(path, filled / assignment.name / path.name)
+    check = _pytest_in(filled, "check")
+    points = sum(c.points for c in assignment.public_cases())
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"Total: {points:g} / {points:g}" in check.stdout
+    assert "Sandbox:" in check.stdout
+    submit = _pytest_in(filled, "submit")
+    assert submit.returncode == 0, submit.stderr
+    with zipfile.ZipFile(filled / f"{assignment.name}-submission.zip") as zf:
+        assert sorted(zf.namelist()) == sorted(assignment.config.files)

@@ -1,0 +1,103 @@
+"""The sandbox's fallbacks: no bubblewrap (as on many graders), and no root (a laptop)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder import bundle
+from autograder.grade import Grader
+from autograder.sandbox import SYSTEM_DIRS, Plan, plan
+
+
+@pytest.fixture(scope="module")
+def grader(tmp_path_factory: pytest.TempPathFactory) -> Grader:
+    built = bundle.build("ps0", tmp_path_factory.mktemp("bundle") / "b", secret="s")
+    return Grader.from_bundle(built, public_only=True)
+
+
+def _with_attack(sample_dir: Path, tmp_path: Path, code: str) -> Path:
+    submission = tmp_path / "attack"
+    shutil.copytree(sample_dir / "stubs", submission)
+    arrays = submission / "arrays.py"
+    arrays.write_text(arrays.read_text() + textwrap.dedent(code))
+    return submission
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
+def test_without_bubblewrap_root_still_drops_privileges_and_network(
+    grader: Grader, sample_dir: Path, tmp_path: Path
+) -> None:
+    sandbox = plan(use_bwrap=False)
+    try:
+        assert sandbox.uid is not None and sandbox.bwrap is None
+        report = grader.grade(sample_dir / "reference", sandbox=sandbox)
+        assert report.score == report.max_score, report.output
+        assert "no bubblewrap" in report.output and "unprivileged user" in report.output
+        probe = _with_attack(
+            sample_dir,
+            tmp_path,
+            """
+            import os, socket
+            def pairwise_sq_dists(X, Y):
+                socket.create_connection(("1.1.1.1", 53), timeout=2)
+            def softmax(z, axis=-1):
+                open("/root/owned-by-the-submission", "w").write("x")
+            def logsumexp(z, axis=-1):
+                raise RuntimeError(f"uid={os.getuid()}")
+            """,
+        )
+        outputs = {t.name.split()[1]: t.output for t in grader.grade(probe, sandbox=sandbox).tests}
+    finally:
+        sandbox.release()
+    if sandbox.unshare_net:
+        assert "Network is unreachable" in outputs["pairwise_sq_dists_small"]
+    assert "PermissionError" in outputs["softmax_rows"]
+    assert not Path("/root/owned-by-the-submission").exists()
+    assert f"uid={sandbox.uid}" in outputs["logsumexp_rows"]
+
+
+def test_without_root_the_report_says_privileges_were_not_dropped(
+    grader: Grader, sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    sandbox = plan(use_bwrap=False)
+    assert sandbox.uid is None
+    report = grader.grade(sample_dir / "reference", sandbox=sandbox)
+    assert report.score == report.max_score
+    assert "privileges not dropped" in report.output
+
+
+def test_a_case_that_exhausts_memory_fails_alone(
+    grader: Grader, sample_dir: Path, tmp_path: Path
+) -> None:
+    submission = tmp_path / "hungry"
+    shutil.copytree(sample_dir / "reference", submission)
+    arrays = submission / "arrays.py"
+    source = arrays.read_text().replace(
+        '    """Task 2a.', '    hog = [bytearray(2**28) for _ in range(10**6)]\n    """Task 2a.', 1
+    )
+    arrays.write_text(source)
+    report = grader.grade(submission)
+    failed = {t.name: t.output for t in report.tests if t.status == "failed"}
+    assert set(failed) == {"2.1 softmax_rows"}
+    assert "MemoryError" in failed["2.1 softmax_rows"] or "killed" in failed["2.1 softmax_rows"]
+
+
+def test_the_bubblewrap_command_exposes_only_what_it_is_given() -> None:
+    argv = Plan(bwrap="bwrap").command(
+        ["python", "-m", "autograder.worker"], ["/opt/engine"], ["/tmp/scratch/work"], "/tmp"
+    )
+    bound = {
+        (argv[i], argv[i + 1])
+        for i in range(len(argv) - 2)
+        if argv[i] in ("--ro-bind", "--bind") and argv[i + 1] == argv[i + 2]
+    }
+    system = {("--ro-bind", d) for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)}
+    assert bound == system | {("--ro-bind", "/opt/engine"), ("--bind", "/tmp/scratch/work")}
+    assert "--unshare-all" in argv or "--unshare-net" in argv
+    assert argv[-3:] == ["python", "-m", "autograder.worker"]
