@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import multiprocessing as mp
 import os
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -125,19 +126,27 @@ def case_statistics(reports: dict[str, GradeReport]) -> list[tuple[str, float, f
 
 
 def write_histogram(reports: dict[str, GradeReport], path: Path, title: str) -> None:
+    """Total scores in 5%-wide bins, with the mean and the median marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     scores = [r.score for r in reports.values()]
     top = max((r.max_score for r in reports.values()), default=100)
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=120)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=120)
     ax.hist(scores, bins=[top * i / 20 for i in range(21)], color="#4c72b0", edgecolor="white")
+    if scores:
+        mean, median = statistics.fmean(scores), statistics.median(scores)
+        ax.axvline(mean, color="#dd8452", linestyle="--", label=f"mean {mean:.1f}")
+        ax.axvline(median, color="#55a868", linestyle=":", label=f"median {median:.1f}")
+        ax.legend(loc="upper center", frameon=False)
     ax.set_xlim(0, top)
-    ax.set_xlabel("total score")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(f"total score (out of {top:g})")
     ax.set_ylabel("submissions")
-    ax.set_title(f"{title}: {len(scores)} submissions")
+    ax.set_title(f"{title}\n{len(scores)} submissions", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -76,6 +76,9 @@ def main() -> None:
         print(f"   one plain process:   {plain:6.2f} s")
         print(f"   the engine:          {engine:6.2f} s")
         print(f"   ratio:               {engine / plain:6.2f}  (target: at most 1.5)")
+        print(
+            f"   isolation overhead:  {engine - plain:6.2f} s (a second interpreter and the sandbox)"
+        )
 
         mix = {"reference": 40, "partial": 30, "stubs": 20, "syntax_error": 10}
         batch = tmp / "batch"

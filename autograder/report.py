@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from autograder.results import GradeReport
 
 
 def score_table(report: GradeReport, title: str = "", width: int = 100) -> str:
-    """One row per case: number and name, points, verdict; then the total."""
-    rows = []
+    """A row per case (verdict, number and name, points); a failed case's reason wrapped
+    below it; then the total."""
     name_width = max([len(t.name) for t in report.tests] + [10])
+    lines = [title] if title else []
     for test in report.tests:
         mark = "PASS" if test.status == "passed" else "FAIL"
-        points = f"{test.score:g}/{test.max_score:g}"
-        verdict = test.output.replace("\n", " ")
-        room = max(width - name_width - 18, 20)
-        if len(verdict) > room:
-            verdict = verdict[: room - 3] + "..."
-        rows.append(f"{mark}  {test.name:<{name_width}}  {points:>7}  {verdict}")
-    total = f"Total: {report.score:g} / {report.max_score:g}"
-    lines = [title] if title else []
-    return "\n".join([*lines, *rows, total])
+        lines.append(f"{mark}  {test.name:<{name_width}}  {test.score:g}/{test.max_score:g}")
+        if test.status != "passed" and test.output:
+            lines += textwrap.wrap(
+                test.output, width, initial_indent=" " * 6, subsequent_indent=" " * 8
+            )
+    lines.append(f"Total: {report.score:g} / {report.max_score:g}")
+    return "\n".join(lines)
