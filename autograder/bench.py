@@ -77,7 +77,8 @@ def main() -> None:
         print(f"   the engine:          {engine:6.2f} s")
         print(f"   ratio:               {engine / plain:6.2f}  (target: at most 1.5)")
         print(
-            f"   isolation overhead:  {engine - plain:6.2f} s (a second interpreter and the sandbox)"
+            f"   isolation overhead:  {engine - plain:6.2f} s "
+            "(a second interpreter and the sandbox)"
         )
 
         mix = {"reference": 40, "partial": 30, "stubs": 20, "syntax_error": 10}
