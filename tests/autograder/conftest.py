@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,20 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("samples")
     samples.make("ps0", folder)
     return folder
+
+
+Edit = Callable[[str], str]
+
+
+@pytest.fixture
+def variant(sample_dir: Path, tmp_path: Path) -> Callable[[str, str, Edit], Path]:
+    """``variant("stubs", "arrays.py", edit)``: a copy of a sample with one file edited."""
+
+    def make(sample: str, file: str, edit: Edit) -> Path:
+        folder = tmp_path / f"{sample}-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(sample_dir / sample, folder)
+        path = folder / file
+        path.write_text(edit(path.read_text()))
+        return folder
+
+    return make

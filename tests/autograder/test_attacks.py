@@ -8,13 +8,11 @@ for every case, in a valid results.json.
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
 import textwrap
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -169,10 +167,8 @@ def answer_server() -> Iterator[int]:
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_the_attack_gains_nothing(
-    attack: str, gradescope: Any, sample_dir: Path, tmp_path: Path, answer_server: int
+    attack: str, gradescope: Any, variant: Any, answer_server: int
 ) -> None:
-    submission = tmp_path / attack
-    shutil.copytree(sample_dir / "stubs", submission)
     code = textwrap.dedent(ATTACKS[attack]).format(
         trusted=gradescope.trusted,
         results=gradescope.results,
@@ -180,24 +176,16 @@ def test_the_attack_gains_nothing(
         port=answer_server,
         tasks=ARRAYS_TASKS,
     )
-    arrays = submission / "arrays.py"
-    arrays.write_text(arrays.read_text() + "\n" + code)
-
-    results, _ = gradescope.run(submission)
+    results, _ = gradescope.run(variant("stubs", "arrays.py", lambda s: s + "\n" + code))
 
     assert len(results["tests"]) == N_CASES
     assert all(t["output"] for t in results["tests"])
     assert results["score"] == 0, [t for t in results["tests"] if t["score"] > 0]
 
 
-def test_a_fork_bomb_leaves_no_process_behind(
-    gradescope: Any, sample_dir: Path, tmp_path: Path
-) -> None:
-    submission = tmp_path / "bomb"
-    shutil.copytree(sample_dir / "stubs", submission)
-    arrays = submission / "arrays.py"
-    arrays.write_text(arrays.read_text() + textwrap.dedent(ATTACKS["fork_bomb"]))
-    results, _ = gradescope.run(submission)
+def test_a_fork_bomb_leaves_no_process_behind(gradescope: Any, variant: Any) -> None:
+    bomb = variant("stubs", "arrays.py", lambda s: s + textwrap.dedent(ATTACKS["fork_bomb"]))
+    results, _ = gradescope.run(bomb)
     user = re.search(r"unprivileged user (\w+)", results["output"])
     if user is None:
         pytest.skip("not run as root: there is no grading user to look for")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -107,31 +106,29 @@ def test_an_empty_submission_still_gets_a_result_for_every_case(
     assert all("was not submitted" in t["output"] for t in results["tests"])
 
 
-def test_the_worker_output_reaches_the_instructor_only(
-    gradescope: Any, sample_dir: Path, tmp_path: Path
-) -> None:
-    folder = tmp_path / "chatty"
-    shutil.copytree(sample_dir / "reference", folder)
-    arrays = folder / "arrays.py"
-    arrays.write_text(arrays.read_text() + "\nprint('hello from the submission')\n")
-    results, stdout = gradescope.run(folder)
+def test_the_worker_output_reaches_the_instructor_only(gradescope: Any, variant: Any) -> None:
+    chatty = variant(
+        "reference", "arrays.py", lambda s: s + "\nprint('hello from the submission')\n"
+    )
+    results, stdout = gradescope.run(chatty)
     assert "hello from the submission" in stdout
     assert results["stdout_visibility"] == "hidden"
     assert "hello from the submission" not in str(results["tests"])
 
 
 def test_a_module_that_does_not_import_shows_the_error_in_its_cases(
-    gradescope: Any, sample_dir: Path, tmp_path: Path
+    gradescope: Any, variant: Any
 ) -> None:
-    folder = tmp_path / "broken"
-    shutil.copytree(sample_dir / "reference", folder)
-    arrays = folder / "arrays.py"
-    source = arrays.read_text().replace(
-        "import numpy as np\n", "import numpy as np\nimport not_a_real_module\n", 1
+    broken = variant(
+        "reference",
+        "arrays.py",
+        lambda s: s.replace(
+            "import numpy as np\n", "import numpy as np\nimport not_a_real_module\n"
+        ),
     )
-    arrays.write_text(source)
+    source = (broken / "arrays.py").read_text()
     line = source.splitlines().index("import not_a_real_module") + 1
-    results, _ = gradescope.run(folder)
+    results, _ = gradescope.run(broken)
     by_file = {t["name"]: t for t in results["tests"]}
     arrays_cases = [t for name, t in by_file.items() if name.split(".")[0] in set("12345")]
     assert arrays_cases and all(t["score"] == 0 for t in arrays_cases)
@@ -142,14 +139,10 @@ def test_a_module_that_does_not_import_shows_the_error_in_its_cases(
     assert sum(t["score"] for t in others) == sum(t["max_score"] for t in others)
 
 
-def test_a_forbidden_import_fails_only_the_cases_of_its_file(
-    gradescope: Any, sample_dir: Path, tmp_path: Path
-) -> None:
-    folder = tmp_path / "torch"
-    shutil.copytree(sample_dir / "reference", folder)
-    calculus = folder / "calculus.py"
-    calculus.write_text(calculus.read_text() + "\nimport torch\n")
-    results, _ = gradescope.run(folder)
+def test_a_forbidden_import_fails_only_the_cases_of_its_file(gradescope: Any, variant: Any) -> None:
+    results, _ = gradescope.run(
+        variant("reference", "calculus.py", lambda s: s + "\nimport torch\n")
+    )
     failed = [t for t in results["tests"] if t["status"] == "failed"]
     assert failed and {t["name"].split(".")[0] for t in failed} == {"6", "7", "8", "9"}
     assert all("calculus.py imports torch" in t["output"] for t in failed)

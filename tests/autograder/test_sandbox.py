@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import os
-import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from autograder import bundle
 from autograder.grade import Grader
 from autograder.sandbox import SYSTEM_DIRS, Plan, plan
+
+PROBE = """
+    import os, socket
+    def pairwise_sq_dists(X, Y):
+        socket.create_connection(("1.1.1.1", 53), timeout=2)
+    def softmax(z, axis=-1):
+        open("/root/owned-by-the-submission", "w").write("x")
+    def logsumexp(z, axis=-1):
+        raise RuntimeError(f"uid={os.getuid()}")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +30,9 @@ def grader(tmp_path_factory: pytest.TempPathFactory) -> Grader:
     return Grader.from_bundle(built, public_only=True)
 
 
-def _with_attack(sample_dir: Path, tmp_path: Path, code: str) -> Path:
-    submission = tmp_path / "attack"
-    shutil.copytree(sample_dir / "stubs", submission)
-    arrays = submission / "arrays.py"
-    arrays.write_text(arrays.read_text() + textwrap.dedent(code))
-    return submission
-
-
 @pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
 def test_without_bubblewrap_root_still_drops_privileges_and_network(
-    grader: Grader, sample_dir: Path, tmp_path: Path
+    grader: Grader, sample_dir: Path, variant: Any
 ) -> None:
     sandbox = plan(use_bwrap=False)
     try:
@@ -38,19 +40,7 @@ def test_without_bubblewrap_root_still_drops_privileges_and_network(
         report = grader.grade(sample_dir / "reference", sandbox=sandbox)
         assert report.score == report.max_score, report.output
         assert "no bubblewrap" in report.output and "unprivileged user" in report.output
-        probe = _with_attack(
-            sample_dir,
-            tmp_path,
-            """
-            import os, socket
-            def pairwise_sq_dists(X, Y):
-                socket.create_connection(("1.1.1.1", 53), timeout=2)
-            def softmax(z, axis=-1):
-                open("/root/owned-by-the-submission", "w").write("x")
-            def logsumexp(z, axis=-1):
-                raise RuntimeError(f"uid={os.getuid()}")
-            """,
-        )
+        probe = variant("stubs", "arrays.py", lambda s: s + textwrap.dedent(PROBE))
         outputs = {t.name.split()[1]: t.output for t in grader.grade(probe, sandbox=sandbox).tests}
     finally:
         sandbox.release()
@@ -72,17 +62,10 @@ def test_without_root_the_report_says_privileges_were_not_dropped(
     assert "privileges not dropped" in report.output
 
 
-def test_a_case_that_exhausts_memory_fails_alone(
-    grader: Grader, sample_dir: Path, tmp_path: Path
-) -> None:
-    submission = tmp_path / "hungry"
-    shutil.copytree(sample_dir / "reference", submission)
-    arrays = submission / "arrays.py"
-    source = arrays.read_text().replace(
-        '    """Task 2a.', '    hog = [bytearray(2**28) for _ in range(10**6)]\n    """Task 2a.', 1
-    )
-    arrays.write_text(source)
-    report = grader.grade(submission)
+def test_a_case_that_exhausts_memory_fails_alone(grader: Grader, variant: Any) -> None:
+    hog = '    hog = [bytearray(2**28) for _ in range(10**6)]\n    """Task 2a.'
+    hungry = variant("reference", "arrays.py", lambda s: s.replace('    """Task 2a.', hog, 1))
+    report = grader.grade(hungry)
     failed = {t.name: t.output for t in report.tests if t.status == "failed"}
     assert set(failed) == {"2.1 softmax_rows"}
     assert "MemoryError" in failed["2.1 softmax_rows"] or "killed" in failed["2.1 softmax_rows"]
