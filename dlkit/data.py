@@ -73,3 +73,12 @@ def diabetes(test_fraction: float = 0.2, seed: int = 0) -> RegressionSplit:
         y_test=y[test],
         feature_names=(*DIABETES_FEATURES, "bias"),
     )
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """The UCI handwritten digits (1797 images of 8x8 pixels, intensities 0..16).
+
+    Returns: X (1797, 64) float64 and y (1797,) int64 in 0..9; shipped with scikit-learn.
+    """
+    table = np.loadtxt(sklearn_data_file("digits.csv.gz"), delimiter=",")
+    return table[:, :-1], table[:, -1].astype(np.int64)

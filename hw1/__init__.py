@@ -1,0 +1,1 @@
+"""HW1: backpropagation and optimization, from scratch in numpy."""

@@ -1,0 +1,262 @@
+"""Layers as pairs of functions: ``*_forward`` returns ``(out, cache)``; ``*_backward``
+takes the upstream gradient ``dout`` (the gradient of the loss with respect to ``out``,
+same shape as ``out``) and the cache, and returns the gradients with respect to the
+forward's inputs, each with its input's shape.
+
+Shapes: N examples, D input features, M output features.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Cache = Any
+
+
+def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Cache]:
+    """An affine (fully connected) layer: ``out = x @ w + b``.
+
+    Inputs:  x (N, D), w (D, M), b (M,).
+    Returns: out (N, M), and a cache for the backward pass.
+    """
+    # BEGIN SOLUTION: one matrix product plus the broadcast bias; cache the inputs
+    return x @ w + b, (x, w)
+    # END SOLUTION
+
+
+def affine_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of `affine_forward`.
+
+    With out = x w + b:  dx = dout w^T,  dw = x^T dout,  db = sum over the batch of dout.
+
+    Inputs:  dout (N, M), the cache of the forward pass.
+    Returns: dx (N, D), dw (D, M), db (M,).
+    """
+    # BEGIN SOLUTION: two matrix products and a sum over the batch axis
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+    # END SOLUTION
+
+
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
+    """ReLU: ``out = max(0, x)`` elementwise. Any shape."""
+    # BEGIN SOLUTION: np.maximum with 0; cache the input
+    return np.maximum(x, 0.0), x
+    # END SOLUTION
+
+
+def relu_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
+    """Backward pass of ReLU: ``dx = dout * (x > 0)`` (the gradient at exactly 0 is 0)."""
+    # BEGIN SOLUTION: pass the gradient where the input was positive
+    return dout * (cache > 0)
+    # END SOLUTION
+
+
+def leaky_relu_forward(x: np.ndarray, alpha: float = 0.01) -> tuple[np.ndarray, Cache]:
+    """Leaky ReLU: ``out = x`` where x > 0, ``alpha * x`` elsewhere. Any shape."""
+    # BEGIN SOLUTION: np.where on the sign of x; cache x and alpha
+    return np.where(x > 0, x, alpha * x), (x, alpha)
+    # END SOLUTION
+
+
+def leaky_relu_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
+    """Backward pass of leaky ReLU: the local slope is 1 where x > 0, ``alpha`` elsewhere."""
+    # BEGIN SOLUTION: scale dout by the local slope
+    x, alpha = cache
+    return dout * np.where(x > 0, 1.0, alpha)
+    # END SOLUTION
+
+
+def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
+    """Logistic sigmoid ``s(x) = 1 / (1 + exp(-x))``, computed without overflow.
+
+    For x >= 0 use 1 / (1 + exp(-x)); for x < 0 the equal exp(x) / (1 + exp(x)), so
+    that exp never sees a large positive argument. Any shape.
+    """
+    # BEGIN SOLUTION: branch on the sign with np.where, exponentiating -|x| only
+    e = np.exp(-np.abs(x))
+    s = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return s, s
+    # END SOLUTION
+
+
+def sigmoid_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
+    """Backward pass of the sigmoid: ``s'(x) = s(x) (1 - s(x))``."""
+    # BEGIN SOLUTION: cache the output s, then dout * s * (1 - s)
+    s = cache
+    return dout * s * (1.0 - s)
+    # END SOLUTION
+
+
+def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
+    """Hyperbolic tangent, elementwise (``np.tanh``). Any shape."""
+    # BEGIN SOLUTION: np.tanh; cache the output
+    t = np.tanh(x)
+    return t, t
+    # END SOLUTION
+
+
+def tanh_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
+    """Backward pass of tanh: ``tanh'(x) = 1 - tanh(x)^2``."""
+    # BEGIN SOLUTION: reuse the cached output
+    return dout * (1.0 - cache**2)
+    # END SOLUTION
+
+
+GELU_C = np.sqrt(2.0 / np.pi)
+
+
+def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
+    """GELU in its tanh approximation (as in GPT-2 and ``torch.nn.GELU("tanh")``):
+
+    gelu(x) = 0.5 x (1 + tanh(u)),   u = sqrt(2 / pi) (x + 0.044715 x^3).
+
+    Any shape.
+    """
+    # BEGIN SOLUTION: compute u, then the formula; cache x and tanh(u)
+    t = np.tanh(GELU_C * (x + 0.044715 * x**3))
+    return 0.5 * x * (1.0 + t), (x, t)
+    # END SOLUTION
+
+
+def gelu_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
+    """Backward pass of the tanh-approximate GELU. With t = tanh(u):
+
+    d gelu / dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2).
+    """
+    # BEGIN SOLUTION: the product rule, then the chain rule through tanh and u
+    x, t = cache
+    du = GELU_C * (1.0 + 3 * 0.044715 * x**2)
+    return dout * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t**2) * du)
+    # END SOLUTION
+
+
+def dropout_forward(
+    x: np.ndarray, p: float, train: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, Cache]:
+    """Inverted dropout: in training, zero each unit with probability ``p`` and scale the
+    survivors by 1 / (1 - p), so that the expected activation is unchanged and evaluation
+    needs no rescaling; in evaluation, return x unchanged.
+
+    Draw the mask as ``rng.random(x.shape) >= p`` (exactly this call: the grader checks
+    your output against the reference with the same generator).
+
+    Inputs:  x, any shape; 0 <= p < 1; train: training or evaluation mode; a Generator.
+    Returns: out (x's shape), and a cache.
+    """
+    # BEGIN SOLUTION: in training, a kept-unit mask from rng divided by 1 - p; else identity
+    if not train or p == 0.0:
+        return x, None
+    mask = (rng.random(x.shape) >= p) / (1.0 - p)
+    return x * mask, mask
+    # END SOLUTION
+
+
+def dropout_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
+    """Backward pass of inverted dropout: the gradient flows through the kept units,
+    scaled like them (in evaluation mode it passes unchanged)."""
+    # BEGIN SOLUTION: multiply by the cached scaled mask, or pass through in evaluation
+    return dout if cache is None else dout * cache
+    # END SOLUTION
+
+
+def batchnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, state: dict[str, Any]
+) -> tuple[np.ndarray, Cache]:
+    """Batch normalization over the features of a batch.
+
+    Training (``state["train"]`` true): with the batch mean mu and biased variance var
+    of each feature,
+
+        x_hat = (x - mu) / sqrt(var + eps),   out = gamma * x_hat + beta,
+
+    and the running statistics move towards the batch ones (updated in ``state``):
+
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var  = momentum * running_var  + (1 - momentum) * var
+
+    Evaluation: normalize with running_mean and running_var instead.
+
+    ``state`` holds "train" (bool), "eps" (default 1e-5), "momentum" (default 0.9), and
+    "running_mean", "running_var" (each (D,), zeros and ones when absent).
+
+    Inputs:  x (N, D), gamma (D,), beta (D,), state.
+    Returns: out (N, D), and a cache.
+    """
+    # BEGIN SOLUTION: batch statistics in training, running ones in evaluation; update state
+    eps, momentum = state.get("eps", 1e-5), state.get("momentum", 0.9)
+    d = x.shape[1]
+    running_mean = state.setdefault("running_mean", np.zeros(d))
+    running_var = state.setdefault("running_var", np.ones(d))
+    if state["train"]:
+        mu, var = x.mean(axis=0), x.var(axis=0)
+        state["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        state["running_var"] = momentum * running_var + (1 - momentum) * var
+    else:
+        mu, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)  # (D,)
+    x_hat = (x - mu) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+    # END SOLUTION
+
+
+def batchnorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of batch normalization in training mode.
+
+    With g = dout * gamma (the gradient at x_hat), the gradient through the batch
+    statistics simplifies to
+
+        dx = inv_std / N * (N g - sum(g) - x_hat * sum(g * x_hat)),
+
+    sums over the batch axis; dgamma = sum(dout * x_hat), dbeta = sum(dout).
+
+    Inputs:  dout (N, D), the cache.
+    Returns: dx (N, D), dgamma (D,), dbeta (D,).
+    """
+    # BEGIN SOLUTION: the simplified formula above, every sum over axis 0
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+    # END SOLUTION
+
+
+def layernorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
+) -> tuple[np.ndarray, Cache]:
+    """Layer normalization: like batch normalization, but each *example* is normalized
+    over its own features, the same way in training and evaluation (no running stats).
+
+        x_hat = (x - mean_j x) / sqrt(var_j x + eps),   out = gamma * x_hat + beta
+
+    Inputs:  x (N, D), gamma (D,), beta (D,).
+    Returns: out (N, D), and a cache.
+    """
+    # BEGIN SOLUTION: batch normalization's formulas along axis 1, with keepdims
+    mu = x.mean(axis=1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)  # (N, 1)
+    x_hat = (x - mu) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+    # END SOLUTION
+
+
+def layernorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of layer normalization: batch normalization's formula with the sums
+    taken over the features (axis 1) for dx; dgamma and dbeta still sum over the batch.
+
+    Returns: dx (N, D), dgamma (D,), dbeta (D,).
+    """
+    # BEGIN SOLUTION: the batchnorm dx formula along axis 1 (D features, keepdims)
+    x_hat, gamma, inv_std = cache
+    d = dout.shape[1]
+    g = dout * gamma
+    dx = (
+        inv_std
+        / d
+        * (d * g - g.sum(axis=1, keepdims=True) - x_hat * (g * x_hat).sum(axis=1, keepdims=True))
+    )
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+    # END SOLUTION
