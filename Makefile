@@ -46,7 +46,8 @@ autograder: setup
 	$(PY) -m autograder autograder $(HW)
 
 grade: setup
-	$(PY) -m autograder grade $(HW) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS))
+	$(PY) -m autograder grade $(HW) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) \
+	  $(if $(ALLOW_UNSANDBOXED),--allow-unsandboxed)
 
 bench: setup
 	$(PY) -m autograder.bench

@@ -11,6 +11,7 @@ from autograder.cases import Case, collect, number_key
 from autograder.config import AssignmentConfig
 
 CONFIG_FILE = "assignment.toml"
+TASKS_FILE = "tasks.json"  # in handouts: each submitted file's tasks (see `handout.tasks`)
 
 
 @dataclass(frozen=True)

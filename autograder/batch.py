@@ -8,11 +8,15 @@ folders) is recognised, and its submitters' names label the rows.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import multiprocessing as mp
 import os
+import shutil
 import statistics
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,15 +67,26 @@ def _sandbox() -> Plan:
 
 
 def _grade_one(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]]:
+    """Grade one submission; write its results.json and, for the instructor, log.txt."""
     bundle, submission, out = args
+    folder = out / "results" / _safe(submission.label)
     grader = Grader.from_bundle(bundle)
-    results = out / "results" / _safe(submission.label) / "results.json"
-    report = grader.grade(submission.path, results, sandbox=_sandbox())
+    try:
+        report = grader.grade(submission.path, folder / "results.json", sandbox=_sandbox())
+    except Exception:  # noqa: BLE001 - one submission's failure must not stop the batch
+        report = grader.internal_error(traceback.format_exc())
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "results.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    log = [f"submission: {submission.path}", report.output]
+    log += [f"--- {key} ---\n{value}" for key, value in report.extra.items() if value]
+    (folder / "log.txt").write_text("\n".join(log) + "\n")
     return submission.label, report.to_json()
 
 
 def _safe(label: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in label)[:80]
+    """A folder name for ``label``: readable, and unique (a hash of the whole label)."""
+    readable = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)[:60]
+    return f"{readable}-{hashlib.sha256(label.encode()).hexdigest()[:8]}"
 
 
 def _progress(done: int, total: int, start: float) -> None:
@@ -90,6 +105,7 @@ def grade_all(
 ) -> dict[str, GradeReport]:
     """Grade every submission with ``jobs`` parallel graders; write the per-submission results."""
     out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / "results", ignore_errors=True)  # no stale results of another run
     reports: dict[str, dict[str, Any]] = {}
     start = time.monotonic()
     _progress(0, len(submissions), start)

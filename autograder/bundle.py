@@ -23,17 +23,10 @@ import autograder
 import dlkit
 from autograder import outputs
 from autograder.assignment import Assignment
-from autograder.cases import Case, case_seed
+from autograder.cases import seed_for
 from autograder.handout import copy_tree, write_stub_package
 from autograder.runner import run_case
 from autograder.submission import Submission
-
-PUBLIC_SALT = "public"
-
-
-def seed_for(assignment: str, case: Case, secret: str, public: bool) -> int:
-    """Public cases use the students' seeds; hidden ones the bundle's secret."""
-    return case_seed(assignment, case, PUBLIC_SALT if public else secret)
 
 
 def build(name: str, dest: Path, secret: str | None = None) -> Path:

@@ -151,3 +151,8 @@ def case_seed(assignment: str, case: Case, salt: str = "public") -> int:
     """
     digest = hashlib.sha256(f"{salt}:{assignment}:{case.name}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
+
+
+def seed_for(assignment: str, case: Case, secret: str, public: bool) -> int:
+    """Public cases use the students' seeds (salt "public"); hidden ones a secret salt."""
+    return case_seed(assignment, case, "public" if public else secret)

@@ -67,6 +67,21 @@ def _grade(args: argparse.Namespace) -> int:
     if not found:
         print(f"error: {folder} holds no submissions (folders or zips)", file=sys.stderr)
         return 2
+    if not args.allow_unsandboxed:
+        from autograder.sandbox import plan
+
+        probe = plan()
+        probe.release()
+        if not probe.isolated_filesystem:
+            print(
+                "error: bubblewrap is not available here, so submissions could read this\n"
+                "repository, the reference solutions included. Grade on Linux with bubblewrap\n"
+                "(as root: apt-get install bubblewrap), or accept the risk with\n"
+                "ALLOW_UNSANDBOXED=1 (make) or --allow-unsandboxed.\n"
+                f"Sandbox here: {probe.summary()}.",
+                file=sys.stderr,
+            )
+            return 2
     built = bundle.build(name, out / "bundle", secret_for(name, args.dist))
     jobs = args.jobs or os.cpu_count() or 1
     title = Assignment.load(name).config.title
@@ -107,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--submissions", default=None)
             sub.add_argument("--out", type=Path, default=None)
             sub.add_argument("--jobs", type=int, default=0)
+            sub.add_argument("--allow-unsandboxed", action="store_true")
         if verb == "submit":
             sub.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)

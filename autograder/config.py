@@ -25,6 +25,8 @@ class AssignmentConfig:
     forbidden_imports: per submitted file, top-level modules it may not import.
     case_timeout_s: wall-clock limit for one case.
     memory_mb: the worker's data-size limit (the memory it may allocate).
+    budget_s: wall-clock budget for all cases of one submission; cases not started
+        by then are not run (Gradescope stops an autograder after 10 minutes).
     """
 
     title: str
@@ -33,6 +35,7 @@ class AssignmentConfig:
     forbidden_imports: dict[str, tuple[str, ...]]
     case_timeout_s: float = 60.0
     memory_mb: int = 2048
+    budget_s: float = 480.0
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str) -> AssignmentConfig:
@@ -58,7 +61,11 @@ class AssignmentConfig:
         memory = int(raw.get("memory_mb", 2048))
         if memory < 256:
             raise ConfigError(f"{source}: memory_mb must be at least 256, got {memory}")
+        budget = float(raw.get("budget_s", 480.0))
+        if budget < timeout:
+            raise ConfigError(f"{source}: budget_s ({budget}) is shorter than case_timeout_s")
         return cls(
+            budget_s=budget,
             memory_mb=memory,
             title=str(raw["title"]),
             files=files,

@@ -16,13 +16,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from autograder.protocol import FrameReader, ProtocolError, decode_outputs
 from autograder.runner import RunOutcome
 from autograder.sandbox import Limits, Plan, kill_leftovers, preexec, site_path
+
+T = TypeVar("T")
+STARTUP_S = 60.0  # for a fresh worker to start Python and import its libraries
 
 SIGNAL_WORDS = {
     signal.SIGSEGV: "crashed the interpreter (segmentation fault)",
@@ -89,8 +93,16 @@ def _describe_exit(code: int) -> str:
 class Engine:
     """Runs cases for one submission in sandboxed workers."""
 
-    def __init__(self, workspace: Workspace, plan: Plan, limits: Limits, max_output_mb: int = 64):
+    def __init__(
+        self,
+        workspace: Workspace,
+        plan: Plan,
+        limits: Limits,
+        forbidden: dict[str, tuple[str, ...]] | None = None,
+        max_output_mb: int = 64,
+    ):
         self.ws = workspace
+        self.forbidden = forbidden or {}
         self.plan = plan
         self.limits = limits
         self.max_payload = max_output_mb * 2**20
@@ -126,6 +138,7 @@ class Engine:
                 {
                     "assignment": self.ws.assignment,
                     "reply_fd": write_fd,
+                    "forbidden": {f: list(m) for f, m in self.forbidden.items()},
                     "cases": [
                         {"index": i, "module": r.module, "function": r.function, "seed": r.seed}
                         for i, r in items
@@ -134,7 +147,8 @@ class Engine:
             )
         )
         request.chmod(0o644)
-        argv = [self.plan.python, "-m", "autograder.worker", str(request)]
+        # -P: the worker's writable folder must not shadow the engine on sys.path.
+        argv = [self.plan.python, "-P", "-m", "autograder.worker", str(request)]
         readable = [str(self.ws.package_root), str(self.ws.engine_root), str(self.ws.control)]
         from autograder.sandbox import python_paths
 
@@ -154,66 +168,98 @@ class Engine:
         os.close(write_fd)
         return process, read_fd
 
-    def run(self, requests: Sequence[CaseRequest]) -> list[RunOutcome]:
-        """An outcome for every request, in order."""
-        outcomes: dict[int, RunOutcome] = {}
+    def run(
+        self,
+        requests: Sequence[CaseRequest],
+        judge: Callable[[int, RunOutcome], T],
+        budget_s: float = float("inf"),
+    ) -> list[T]:
+        """Run every request; hand each outcome to ``judge`` as it arrives (so outputs are
+        not kept) and return what it made of them, in order. Cases not started within
+        ``budget_s`` seconds are not run."""
+        results: dict[int, T] = {}
         pending = list(enumerate(requests))
         lock = threading.Lock()
-        while pending:
+        stop = time.monotonic() + budget_s
+        while pending and time.monotonic() < stop:
             process, fd = self._spawn(pending)
             drainer = threading.Thread(target=_drain, args=(process.stdout, self.log, lock))
             drainer.start()
             try:
-                done = self._collect(process, fd, pending, outcomes)
+                done = self._collect(process, fd, pending, results, judge, stop)
             finally:
                 kill_leftovers(self.plan, process.pid)
                 process.wait()
                 os.close(fd)
                 drainer.join(timeout=5)
             pending = pending[done:]
-        return [outcomes[i] for i in range(len(requests))]
+        for index, _ in pending:
+            message = f"not run: the grading time budget of {budget_s:g} s ran out"
+            results[index] = judge(index, RunOutcome.failed("budget", message))
+        return [results[i] for i in range(len(requests))]
 
     def _collect(
         self,
         process: subprocess.Popen[bytes],
         fd: int,
         pending: Sequence[tuple[int, CaseRequest]],
-        outcomes: dict[int, RunOutcome],
+        results: dict[int, T],
+        judge: Callable[[int, RunOutcome], T],
+        stop: float,
     ) -> int:
-        """Read replies until the worker finishes or fails; return how many cases got one."""
+        """Read replies until the worker finishes or fails; return how many cases got one.
+
+        The worker first says it is ready (Python started, libraries and case code
+        imported), within `STARTUP_S`; each case's timeout counts from then on."""
         reader = FrameReader(fd, self.max_payload)
-        done = 0
-        deadline = time.monotonic() + pending[0][1].timeout_s
+        done, ready = 0, False
+        deadline = time.monotonic() + STARTUP_S
         while done < len(pending):
             index, request = pending[done]
             try:
                 frame = reader.pop()
             except ProtocolError as exc:
-                outcomes[index] = RunOutcome(error=f"the worker sent malformed data: {exc}")
+                message = f"the worker sent malformed data: {exc}"
+                results[index] = judge(index, RunOutcome.failed("protocol", message))
                 return done + 1
+            if frame is not None and not ready:
+                ready = True
+                deadline = time.monotonic() + request.timeout_s
+                if frame.header.get("ready"):
+                    continue
             if frame is not None:
                 if frame.header.get("index") != index:
-                    outcomes[index] = RunOutcome(error="the worker replied out of order")
+                    message = "the worker replied out of order"
+                    results[index] = judge(index, RunOutcome.failed("protocol", message))
                     return done + 1
-                outcomes[index] = self._outcome(frame.header, frame.payload)
+                results[index] = judge(index, self._outcome(frame.header, frame.payload))
                 done += 1
                 if done < len(pending):
+                    if time.monotonic() >= stop:
+                        return done
                     deadline = time.monotonic() + pending[done][1].timeout_s
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                outcomes[index] = RunOutcome(
-                    error=f"timed out after {request.timeout_s:g} s (an infinite loop?)"
-                )
+                message = f"timed out after {request.timeout_s:g} s (an infinite loop?)"
+                if not ready:
+                    message = f"the grader's worker did not start within {STARTUP_S:g} s"
+                results[index] = judge(index, RunOutcome.failed("timeout", message))
                 return done + 1
-            ready, _, _ = select.select([fd], [], [], min(remaining, 1.0))
-            if ready:
+            readable, _, _ = select.select([fd], [], [], min(remaining, 1.0))
+            if readable:
                 chunk = os.read(fd, 1 << 20)
                 if chunk:
                     reader.feed(chunk)
                     continue
-                code = process.wait()
-                outcomes[index] = RunOutcome(error=f"the submission {_describe_exit(code)}")
+                try:
+                    code = process.wait(timeout=max(remaining, 0.1))
+                except subprocess.TimeoutExpired:
+                    message = f"timed out after {request.timeout_s:g} s (an infinite loop?)"
+                    results[index] = judge(index, RunOutcome.failed("timeout", message))
+                    return done + 1
+                message = f"the submission {_describe_exit(code)}"
+                results[index] = judge(index, RunOutcome.failed("crash", message))
                 return done + 1
         return done
 
@@ -223,6 +269,6 @@ class Engine:
             try:
                 return RunOutcome(outputs=decode_outputs(payload))
             except (ProtocolError, TypeError) as exc:
-                return RunOutcome(error=f"wrong return type: {exc}")
-        message = header.get("message")
-        return RunOutcome(error=str(message)[:2000] if message else "the case failed")
+                return RunOutcome.failed("output_type", f"wrong return type: {exc}")
+        message = str(header.get("message") or "the case failed")[:2000]
+        return RunOutcome.failed(str(header.get("kind", "exception")), message)

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from autograder import outputs
 from autograder.assignment import Assignment
-from autograder.bundle import seed_for
-from autograder.cases import Case
+from autograder.cases import Case, seed_for
 from autograder.engine import CaseRequest, Engine, EngineLog, Workspace
 from autograder.intake import read_submission
 from autograder.judge import judge_case
@@ -99,7 +98,7 @@ class Grader:
             sandbox = sandbox or plan()
             report = self._grade(submission, sandbox, limits or self.limits())
         except Exception:  # noqa: BLE001 - a report must come back whatever happened
-            report = self._internal_error(traceback.format_exc())
+            report = self.internal_error(traceback.format_exc())
         finally:
             if own and sandbox is not None:
                 sandbox.release()
@@ -119,9 +118,10 @@ class Grader:
         budget = int(self.case_timeout_s * len(self.cases)) + 60
         return Limits(cpu_seconds=budget, memory_mb=config.memory_mb)
 
-    def _internal_error(self, trace: str) -> GradeReport:
+    def internal_error(self, trace: str) -> GradeReport:
+        """Every case failed by the grader itself, with the trace for the instructor."""
         message = "the grader failed on this submission; your instructor has the details"
-        tests = [self._result(c, RunOutcome(error=message)) for c in self.cases]
+        tests = [self._result(c, RunOutcome.failed("internal", message)) for c in self.cases]
         return GradeReport(tests=tests, output=message, extra={"trace": trace})
 
     def _result(self, case: Case, outcome: RunOutcome) -> CaseResult:
@@ -134,7 +134,7 @@ class Grader:
         problems = dict(intake.problems)
         for name, data in intake.files.items():
             problem = check_source(
-                name, data.decode("utf-8"), config.forbidden_imports.get(name, ())
+                name, data.decode("utf-8-sig"), config.forbidden_imports.get(name, ())
             )
             if problem:
                 problems[name] = problem
@@ -146,14 +146,14 @@ class Grader:
 
         scratch = Path(tempfile.mkdtemp(prefix="grade-"))
         try:
-            outcomes, log = self._run(scratch, intake.files, problems, blocked, sandbox, limits)
+            results, log = self._run(scratch, intake.files, problems, blocked, sandbox, limits)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        tests = [self._result(c, outcomes[c.name]) for c in self.cases]
         lines = [f"Sandbox: {sandbox.summary()}."]
         lines += [f"Problem: {p}" for p in dict.fromkeys(problems.values())]
         lines += [f"Note: {n}" for n in intake.notes]
         extra = {"worker_output": log.stdout.decode("utf-8", "replace")}
+        tests = [results[c.name] for c in self.cases]
         return GradeReport(tests=tests, output="\n".join(lines), extra=extra)
 
     def _run(
@@ -164,7 +164,7 @@ class Grader:
         blocked: dict[str, str],
         sandbox: Plan,
         limits: Limits,
-    ) -> tuple[dict[str, RunOutcome], EngineLog]:
+    ) -> tuple[dict[str, CaseResult], EngineLog]:
         name = self.assignment.name
         package_root, control, work = scratch / "pkg", scratch / "control", scratch / "work"
         ignore = shutil.ignore_patterns("__pycache__")
@@ -178,12 +178,8 @@ class Grader:
             if file not in problems:
                 (package_root / name / file).write_bytes(data)
         control.mkdir()
-        work.mkdir(mode=0o700)
-        for path in [scratch, *scratch.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        work.chmod(0o700)
-        if sandbox.uid is not None:
-            os.chown(work, sandbox.uid, sandbox.gid or -1)
+        work.mkdir()
+        _restrict(scratch, sandbox)
         to_run = [c for c in self.cases if c.name not in blocked]
         requests = [
             CaseRequest(
@@ -194,13 +190,32 @@ class Grader:
             )
             for c in to_run
         ]
-        engine = Engine(Workspace(name, package_root, engine_root, control, work), sandbox, limits)
-        ran = engine.run(requests) if requests else []
-        outcomes = {
-            c.name: RunOutcome(error=blocked[c.name]) for c in self.cases if c.name in blocked
-        }
-        outcomes.update({c.name: o for c, o in zip(to_run, ran, strict=True)})
-        return outcomes, engine.log
+        workspace = Workspace(name, package_root, engine_root, control, work)
+        engine = Engine(workspace, sandbox, limits, self.assignment.config.forbidden_imports)
+        judged = engine.run(
+            requests,
+            lambda i, outcome: self._result(to_run[i], outcome),
+            self.assignment.config.budget_s,
+        )
+        results = {c.name: r for c, r in zip(to_run, judged, strict=True)}
+        for case in self.cases:
+            if case.name in blocked:
+                outcome = RunOutcome.failed("blocked", blocked[case.name])
+                results[case.name] = self._result(case, outcome)
+        return results, engine.log
+
+
+def _restrict(scratch: Path, sandbox: Plan) -> None:
+    """Only the worker's user reads the scratch folder (other grading users, running
+    classmates' code at the same time, do not), and it writes only to ``work/``."""
+    dropped = sandbox.uid is not None
+    for path in [scratch, *scratch.rglob("*")]:
+        if dropped:
+            os.chown(path, 0, sandbox.gid or 0)
+        path.chmod((0o750 if dropped else 0o700) if path.is_dir() else 0o640 if dropped else 0o600)
+    if dropped:
+        os.chown(scratch / "work", sandbox.uid or 0, sandbox.gid or 0)
+    (scratch / "work").chmod(0o700)
 
 
 def uses(case: Case, files: tuple[str, ...]) -> set[str]:

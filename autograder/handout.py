@@ -17,10 +17,21 @@ from pathlib import Path
 import autograder
 import dlkit
 from autograder import fixtures
-from autograder.assignment import Assignment
+from autograder.assignment import TASKS_FILE, Assignment
 from autograder.regions import find_regions, make_stub
 
 TEMPLATES = Path(__file__).parent / "templates" / "handout"
+# The instructor's side of the engine stays out of handouts: students need the cases,
+# the comparison, the sandboxed judge (`make check`) and `make submit`, nothing more.
+INSTRUCTOR_ONLY = (
+    "batch.py",
+    "bench.py",
+    "bundle.py",
+    "gradescope.py",
+    "handout.py",
+    "regions.py",
+    "samples.py",
+)
 HIDDEN = ("cases/hidden.py",)
 SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
@@ -76,9 +87,6 @@ def copy_tree(source: Path, target: Path, skip: tuple[str, ...] = (), stubs: boo
             shutil.copyfile(path, out)
 
 
-TASKS_FILE = "tasks.json"
-
-
 def tasks(assignment: Assignment) -> dict[str, list[str]]:
     """Per submitted file, the tasks (functions with a solution region) it holds."""
     return {
@@ -115,7 +123,11 @@ def build(name: str, dist: Path, refresh: bool = True) -> Path:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     write_stub_package(assignment, out / name)
-    copy_tree(Path(autograder.__file__).parent, out / "autograder")
+    engine = Path(autograder.__file__).parent
+    skip = INSTRUCTOR_ONLY + tuple(
+        p.relative_to(engine).as_posix() for p in (engine / "templates").rglob("*")
+    )
+    copy_tree(engine, out / "autograder", skip=skip)
     copy_tree(Path(dlkit.__file__).parent, out / "dlkit")
     readme = (assignment.folder / "README.md").read_text()
     (out / "README.md").write_text(

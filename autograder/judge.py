@@ -29,22 +29,35 @@ def verdict(case: Case, got: Outputs, expected: Outputs) -> Verdict:
     return Verdict(min(max(result.fraction, 0.0), 1.0), result.message)
 
 
-def brief(message: str) -> str:
-    """A comparison's verdict without values: what hidden cases tell students."""
-    return message.split(":", 1)[0]
+# What a hidden case says when it fails. Messages that come from the worker, or that
+# describe the submission's outputs, could carry the hidden inputs out (the submission
+# chooses their text, their shapes, its exit status): hidden cases show a fixed phrase
+# instead. The judge's own messages (timeouts, files not graded) are shown as they are.
+HIDDEN_VERDICTS = {
+    "not_implemented": "not implemented yet",
+    "exception": "your code raised an exception; the public cases of this task show "
+    "which, and where",
+    "output_type": "the returned value is not made of numbers and arrays",
+    "protocol": "the returned value is not made of numbers and arrays",
+    "crash": "the process running your code died (a crash, an exit, or too much memory)",
+}
+WRONG_ANSWER = "wrong answer: the outputs differ from the expected ones"
 
 
 def judge_case(
     case: Case, outcome: RunOutcome, expected: Outputs, detailed: bool = True
 ) -> CaseResult:
-    """Turn a run of ``case`` into its result; without ``detailed``, no values are shown."""
+    """Turn a run of ``case`` into its result; without ``detailed`` (hidden cases), the
+    message is one of a few fixed phrases, never values or the worker's own words."""
     if outcome.error is not None:
         score, message = 0.0, outcome.error
+        if not detailed:
+            message = HIDDEN_VERDICTS.get(outcome.kind, message)
     else:
         v = verdict(case, outcome.outputs, expected)
         score, message = round(case.points * v.fraction, 6), v.message
-        if not detailed and case.check is None and not v.passed:
-            message = brief(message)
+        if not detailed:
+            message = "passed" if v.passed else WRONG_ANSWER if v.fraction == 0 else "partly right"
     return CaseResult(
         name=case.label,
         number=case.number,

@@ -106,14 +106,20 @@ def _skeleton(outputs: Outputs, leaves: list[np.ndarray]) -> object:
     return len(leaves) - 1
 
 
-def _rebuild(skeleton: object, leaves: Mapping[int, np.ndarray]) -> Outputs:
-    if isinstance(skeleton, int):
+MAX_DEPTH = 32  # nesting of lists and dicts in one output
+
+
+def _rebuild(skeleton: object, leaves: Mapping[int, np.ndarray], depth: int = 0) -> Outputs:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"outputs nested deeper than {MAX_DEPTH} levels")
+    if isinstance(skeleton, int) and not isinstance(skeleton, bool):
         return leaves[skeleton]
     if isinstance(skeleton, dict) and set(skeleton) == {"list"}:
-        return [_rebuild(item, leaves) for item in skeleton["list"]]
+        return [_rebuild(item, leaves, depth + 1) for item in skeleton["list"]]
     if isinstance(skeleton, dict) and set(skeleton) == {"dict"}:
-        return {key: _rebuild(item, leaves) for key, item in skeleton["dict"].items()}
-    raise ValueError(f"corrupt output structure: {skeleton!r}")
+        items = skeleton["dict"].items()
+        return {str(key): _rebuild(item, leaves, depth + 1) for key, item in items}
+    raise ValueError(f"corrupt output structure: {str(skeleton)[:80]!r}")
 
 
 def to_arrays(named: Mapping[str, Outputs]) -> dict[str, np.ndarray]:
@@ -129,20 +135,16 @@ def to_arrays(named: Mapping[str, Outputs]) -> dict[str, np.ndarray]:
 
 
 def from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, Outputs]:
-    """Inverse of `to_arrays`."""
-    named: dict[str, Outputs] = {}
-    for key in arrays:
+    """Inverse of `to_arrays` (one pass over the keys)."""
+    skeletons: dict[str, object] = {}
+    leaves: dict[str, dict[int, np.ndarray]] = {}
+    for key, value in arrays.items():
         name, _, part = key.rpartition("/")
-        if part != "structure":
-            continue
-        skeleton = json.loads(str(arrays[key][()]))
-        leaves = {
-            int(k.rpartition("/")[2]): arrays[k]
-            for k in arrays
-            if k.rpartition("/")[0] == name and k.rpartition("/")[2].isdigit()
-        }
-        named[name] = _rebuild(skeleton, leaves)
-    return named
+        if part == "structure":
+            skeletons[name] = json.loads(str(value[()]))
+        elif part.isdigit():
+            leaves.setdefault(name, {})[int(part)] = value
+    return {name: _rebuild(sk, leaves.get(name, {})) for name, sk in skeletons.items()}
 
 
 def save(path: Path, named: Mapping[str, Outputs], extra: Mapping[str, str] = {}) -> None:

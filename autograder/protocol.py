@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from autograder.outputs import Outputs, from_arrays, normalize, to_arrays
 
 MAX_HEADER = 64 * 1024
+MAX_ENTRIES = 10_000  # arrays in one case's outputs
 
 
 class ProtocolError(ValueError):
@@ -36,15 +38,30 @@ def encode_outputs(outputs: Outputs) -> bytes:
     return buffer.getvalue()
 
 
+def _check_archive(payload: bytes) -> None:
+    """Refuse what could make decoding costly: compressed entries (a small payload that
+    inflates to gigabytes) and very many entries."""
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise ProtocolError(f"{len(infos)} arrays in one output; at most {MAX_ENTRIES}")
+    if any(info.compress_type != zipfile.ZIP_STORED for info in infos):
+        raise ProtocolError("compressed arrays in the outputs")
+    if sum(info.file_size for info in infos) > len(payload):
+        raise ProtocolError("the archive claims more bytes than it holds")
+
+
 def decode_outputs(payload: bytes) -> Outputs:
     """Outputs from an ``.npz`` payload, never unpickling, re-validated on this side."""
     try:
+        _check_archive(payload)
         with np.load(io.BytesIO(payload), allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-        outputs = from_arrays(arrays)["out"]
+        return normalize(from_arrays(arrays)["out"])
+    except ProtocolError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any malformed payload is the worker's fault
         raise ProtocolError(f"unreadable outputs ({type(exc).__name__}: {exc})") from exc
-    return normalize(outputs)
 
 
 def write_frame(fd: int, header: dict[str, Any], payload: bytes = b"") -> None:

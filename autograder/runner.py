@@ -17,17 +17,38 @@ from autograder.cases import Case
 from autograder.outputs import Outputs, OutputTypeError, normalize
 from autograder.submission import Submission
 
+# Why a case has no outputs. The judge writes the messages of "timeout", "crash",
+# "blocked", "budget" and "internal" itself; the others come from the worker, so for
+# hidden cases only their kind is shown (see `judge.judge_case`).
+KINDS = (
+    "ok",
+    "not_implemented",  # the task still raises NotImplementedError
+    "exception",  # the submission raised
+    "output_type",  # it returned something that is not plain data
+    "timeout",  # the case ran past its time limit
+    "crash",  # the worker process died
+    "protocol",  # the worker sent malformed data
+    "blocked",  # not run: a file is missing, does not parse, or imports what it may not
+    "budget",  # not run: the grading time budget ran out
+    "internal",  # the grader failed
+)
+
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """Normalized outputs, or the reason there are none."""
+    """Normalized outputs, or the reason there are none and its kind (one of KINDS)."""
 
     outputs: Outputs | None = None
     error: str | None = None
+    kind: str = "ok"
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @classmethod
+    def failed(cls, kind: str, error: str) -> RunOutcome:
+        return cls(error=error, kind=kind if kind in KINDS else "exception")
 
 
 def _where(exc: BaseException, folder: Path) -> str:
@@ -43,15 +64,19 @@ def _where(exc: BaseException, folder: Path) -> str:
     return f" ({Path(frame.filename).name}, line {frame.lineno}, in {frame.name})"
 
 
-def describe_error(exc: BaseException, folder: Path) -> str:
-    """One line for a student: what went wrong and where."""
+def describe_error(exc: BaseException, folder: Path) -> RunOutcome:
+    """The failed outcome for an exception: its kind, and one line for a student saying
+    what went wrong and where."""
     if isinstance(exc, NotImplementedError):
-        return f"not implemented yet: {exc}" if str(exc) else "not implemented yet"
+        text = f"not implemented yet: {exc}" if str(exc) else "not implemented yet"
+        return RunOutcome.failed("not_implemented", text)
     if isinstance(exc, OutputTypeError):
-        return f"wrong return type: {exc}"
+        return RunOutcome.failed("output_type", f"wrong return type: {exc}")
+    if isinstance(exc, SystemExit):
+        return RunOutcome.failed("exception", f"the submission called sys.exit({exc.code!r})")
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    return text + _where(exc, folder)
+    return RunOutcome.failed("exception", text + _where(exc, folder))
 
 
 def run_case(case: Case, submission: Submission, seed: int) -> RunOutcome:
@@ -60,5 +85,5 @@ def run_case(case: Case, submission: Submission, seed: int) -> RunOutcome:
     try:
         outputs = normalize(case.func(submission, rng))
     except Exception as exc:  # noqa: BLE001 - every failure of student code is a verdict
-        return RunOutcome(error=describe_error(exc, submission.folder))
+        return describe_error(exc, submission.folder)
     return RunOutcome(outputs=outputs)

@@ -24,6 +24,7 @@ import resource
 import shutil
 import signal
 import site
+import stat
 import subprocess
 import sys
 import tempfile
@@ -174,14 +175,26 @@ def _probe(argv: list[str], preexec_fn: Callable[[], None] | None = None) -> boo
 MAX_SLOTS = 64
 
 
+def _lock_folder() -> str:
+    """A folder only this user can write: no submission can plant a link there."""
+    base = "/run" if os.geteuid() == 0 and os.path.isdir("/run") else tempfile.gettempdir()
+    folder = os.path.join(base, f"dlgrader-locks-{os.geteuid()}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise RuntimeError(f"{folder} is not a private folder of this user: remove it")
+    return folder
+
+
 def _claim_slot() -> tuple[int, int]:
     """A grading slot no other process on this machine holds: (slot, its lock's fd).
 
     Each slot has its own user, and leftovers are killed by user: two grading runs
     sharing a user would kill each other's workers. The lock lives as long as the process.
     """
+    folder = _lock_folder()
     for slot in range(MAX_SLOTS):
-        path = os.path.join(tempfile.gettempdir(), f"dlgrader-slot-{slot}.lock")
+        path = os.path.join(folder, f"slot-{slot}.lock")
         fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,7 +1,8 @@
 """A student's `make submit`: check the files to hand in and zip them.
 
-Refuses, with the reason, when a file is missing, does not parse, is too large, or
-still holds only stubs; warns about tasks not implemented yet.
+Refuses, with the reason, when a file is missing, does not parse, imports what the
+assignment forbids there, is too large, or when nothing is implemented at all; warns
+about files and tasks not implemented yet.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from autograder.assignment import Assignment
-from autograder.handout import TASKS_FILE
+from autograder.assignment import TASKS_FILE, Assignment
 from autograder.intake import MAX_FILE_BYTES
 from autograder.static import check_source
 
@@ -34,9 +34,18 @@ def unimplemented(tree: ast.Module) -> list[str]:
     return names
 
 
+NOTHING_DONE = "nothing is implemented yet: every file still holds only stubs"
+
+
 def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
-    """(errors that block the submission, warnings)."""
-    errors, warnings = [], []
+    """(errors that block the submission, warnings).
+
+    A file that still holds only stubs is a warning (its cases score 0, the others
+    count); it is an error only when every file does: then there is nothing to grade.
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    stubs_only: list[str] = []
     config = assignment.config
     listing = assignment.folder / TASKS_FILE
     tasks: dict[str, list[str]] = json.loads(listing.read_text()) if listing.is_file() else {}
@@ -52,7 +61,7 @@ def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
             errors.append(f"{name} is over {MAX_FILE_BYTES:,} bytes: is it the right file?")
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             errors.append(f"{name} is not UTF-8 text: save it as UTF-8")
             continue
@@ -65,12 +74,15 @@ def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
         known = tasks.get(name, functions)  # without a task list, every function counts
         todo = [t for t in unimplemented(tree) if t in known]
         if todo and len(todo) == len(known):
-            errors.append(
-                f"{name} still holds only stubs: implement at least one task first "
-                "(or, to hand in anyway, upload the files to Gradescope yourself)"
-            )
+            stubs_only.append(name)
         elif todo:
             warnings.append(f"{name}: not implemented yet: {', '.join(todo)}")
+    if stubs_only and len(stubs_only) == len(config.files):
+        errors.append(NOTHING_DONE)
+    else:
+        warnings += [
+            f"{name} still holds only stubs: its cases will score 0" for name in stubs_only
+        ]
     return errors, warnings
 
 

@@ -13,10 +13,12 @@ It can only ever change the data it sends, which the engine validates and judges
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import json
 import os
 import sys
 from pathlib import Path
+from types import FrameType
 
 import numpy as np
 
@@ -27,6 +29,32 @@ def _limit_threads() -> None:
         os.environ.setdefault(var, "1")
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
+
+
+class ImportGuard(importlib.abc.MetaPathFinder):
+    """Refuses, at run time, the imports an assignment forbids in a submitted file.
+
+    The judge checks the source before running it; this catches what a static check
+    cannot see, such as ``importlib.import_module("sci" + "py")``. The nearest frame of
+    a submitted file on the stack decides, so a library the file may use can still
+    import what it needs.
+    """
+
+    def __init__(self, folder: Path, forbidden: dict[str, list[str]]) -> None:
+        self.folder = folder
+        self.forbidden = forbidden
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None:
+            file = Path(frame.f_code.co_filename)
+            if file.parent == self.folder and file.name in self.forbidden:
+                top = fullname.split(".")[0]
+                if top in self.forbidden[file.name]:
+                    raise ImportError(f"{file.name} may not import {top} in this assignment")
+                return None
+            frame = frame.f_back
+        return None
 
 
 def main(request_path: str) -> int:
@@ -40,6 +68,10 @@ def main(request_path: str) -> int:
 
     package = request["assignment"]
     submission = Submission.installed(package)
+    sys.meta_path.insert(0, ImportGuard(submission.folder, request.get("forbidden", {})))
+    for module in dict.fromkeys(item["module"] for item in request["cases"]):
+        importlib.import_module(module)  # the case code, not yet the submission
+    write_frame(fd, {"ready": True})
     for item in request["cases"]:
         index = int(item["index"])
         try:
@@ -48,11 +80,14 @@ def main(request_path: str) -> int:
             rng = np.random.default_rng(int(item["seed"]))
             payload = encode_outputs(normalize(func(submission, rng)))
         except BaseException as exc:  # noqa: BLE001 - sys.exit and friends fail the case only
-            if isinstance(exc, SystemExit):
-                message = f"the submission called sys.exit({exc.code!r})"
-            else:
-                message = describe_error(exc, submission.folder)
-            write_frame(fd, {"index": index, "status": "error", "message": message})
+            failed = describe_error(exc, submission.folder)
+            header = {
+                "index": index,
+                "status": "error",
+                "kind": failed.kind,
+                "message": failed.error,
+            }
+            write_frame(fd, header)
             continue
         write_frame(fd, {"index": index, "status": "ok"}, payload)
     return 0

@@ -23,7 +23,7 @@ def pairwise_sq_dists(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     Inputs:  X (N, D), Y (M, D), floats.
     Returns: D (N, M), float64, every entry >= 0.
     """
-    # BEGIN SOLUTION: expand the square: row norms of X and Y plus one product X @ Y.T
+    # BEGIN SOLUTION: expand the square: squared row norms of X and Y plus one product X @ Y.T
     sq_x = np.sum(X * X, axis=1)[:, None]  # (N, 1)
     sq_y = np.sum(Y * Y, axis=1)[None, :]  # (1, M)
     return np.maximum(sq_x + sq_y - 2.0 * (X @ Y.T), 0.0)

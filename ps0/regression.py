@@ -16,7 +16,7 @@ def normal_equations(X: np.ndarray, y: np.ndarray, l2: float = 0.0) -> np.ndarra
     w* = argmin_w 1/2 ||X w - y||^2 + l2/2 ||w||^2   solves   (X^T X + l2 I) w* = X^T y.
 
     Solve the linear system with ``np.linalg.solve``; never form the inverse: it is
-    slower and less accurate.
+    slower and less accurate. The penalty covers every weight, the bias included.
 
     Inputs:  X (N, D), y (N,), l2 >= 0.
     Returns: w* (D,).

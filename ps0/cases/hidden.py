@@ -29,8 +29,11 @@ def pairwise_sq_dists_self_and_far(sub, rng):
 @visibility("visible")
 @tags("numpy")
 def softmax_extreme_and_axis0(sub, rng):
-    """softmax of logits around +-1000, and along axis 0"""
+    """softmax of logits around +-1000 (one row and one column all negative), on each axis"""
     z = rng.choice([-1000.0, 1000.0], size=(5, 4)) + rng.normal(size=(5, 4))
+    z[0] = -1000.0 + rng.normal(size=4)  # a global max would underflow this whole row
+    z[1:, 1] = -1000.0 + rng.normal(size=4)  # and this column, along axis 0
+    z[1:, [0, 2, 3]] = np.abs(z[1:, [0, 2, 3]])
     return {"rows": sub.arrays.softmax(z), "cols": sub.arrays.softmax(z, axis=0)}
 
 

@@ -18,8 +18,11 @@ from typing import Any
 import pytest
 
 from autograder.assignment import Assignment
+from autograder.judge import HIDDEN_VERDICTS, WRONG_ANSWER
 
 REFERENCE = Assignment.load("ps0")
+PUBLIC = {c.label for c in REFERENCE.public_cases()}
+HIDDEN_PHRASES = {*HIDDEN_VERDICTS.values(), WRONG_ANSWER, "partly right", "passed"}
 N_CASES = len(REFERENCE.all_cases())
 ARRAYS_TASKS = [
     "pairwise_sq_dists",
@@ -129,6 +132,45 @@ ATTACKS = {
             sys.stdout.write("x" * 2**20)
             os.write(2, b"y" * 2**20)
     """,
+    "leaks_hidden_inputs_through_messages": """
+        import numpy as np
+        def pairwise_sq_dists(X, Y):
+            raise ValueError(f"LEAK {{X.ravel()[:4]}} {{open('/proc/self/cmdline').read()}}")
+        def softmax(z, axis=-1):
+            return np.zeros(np.abs(z.ravel()[:3] * 1000).astype(int))  # a shape that encodes z
+    """,
+    "inflates_a_compressed_payload": """
+        import io
+        import numpy as np
+        import autograder.protocol
+        def encode(outputs):
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, **{{"out/structure": np.array("0"),
+                                            "out/0": np.zeros(2**27)}})  # 1 GB inflated
+            return buffer.getvalue()
+        autograder.protocol.encode_outputs = encode
+        import autograder.worker
+        autograder.worker.encode_outputs = encode
+        for task in {tasks}:
+            globals()[task] = lambda *args, **kwargs: 0.0
+    """,
+    "returns_a_huge_number_of_arrays": """
+        for task in {tasks}:
+            globals()[task] = lambda *args, **kwargs: [0.0] * 50_000
+    """,
+    "imports_a_forbidden_module_in_disguise": """
+        import importlib
+        def softmax(z, axis=-1):
+            return importlib.import_module("sci" + "py.special").softmax(z, axis=axis)
+    """,
+    "shadows_the_engine_in_its_working_folder": """
+        import os
+        os.makedirs("autograder", exist_ok=True)
+        with open("autograder/__init__.py", "w") as f:
+            f.write("raise SystemExit('planted')")
+        with open("sitecustomize.py", "w") as f:
+            f.write("print('planted')")
+    """,
     "opens_a_network_connection": """
         import socket
         try:
@@ -181,6 +223,11 @@ def test_the_attack_gains_nothing(
     assert len(results["tests"]) == N_CASES
     assert all(t["output"] for t in results["tests"])
     assert results["score"] == 0, [t for t in results["tests"] if t["score"] > 0]
+    for test in results["tests"]:
+        if test["name"] not in PUBLIC:  # hidden cases: fixed phrases only, never the worker's
+            assert test["output"] in HIDDEN_PHRASES or test["output"].startswith(
+                ("timed out after", "not run:")
+            ), test
 
 
 def test_a_fork_bomb_leaves_no_process_behind(gradescope: Any, variant: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from autograder.assignment import Assignment
+from autograder.judge import HIDDEN_VERDICTS
 
 N_CASES = len(Assignment.load("ps0").all_cases())
 
@@ -132,9 +133,13 @@ def test_a_module_that_does_not_import_shows_the_error_in_its_cases(
     by_file = {t["name"]: t for t in results["tests"]}
     arrays_cases = [t for name, t in by_file.items() if name.split(".")[0] in set("12345")]
     assert arrays_cases and all(t["score"] == 0 for t in arrays_cases)
+    public = {c.label for c in Assignment.load("ps0").public_cases()}
     for test in arrays_cases:
-        assert "No module named 'not_a_real_module'" in test["output"]
-        assert f"arrays.py, line {line}" in test["output"]
+        if test["name"] in public:
+            assert "No module named 'not_a_real_module'" in test["output"]
+            assert f"arrays.py, line {line}" in test["output"]
+        else:  # hidden cases never repeat what the worker said; the public ones show it
+            assert test["output"] == HIDDEN_VERDICTS["exception"]
     others = [t for t in results["tests"] if t not in arrays_cases]
     assert sum(t["score"] for t in others) == sum(t["max_score"] for t in others)
 
@@ -147,3 +152,10 @@ def test_a_forbidden_import_fails_only_the_cases_of_its_file(gradescope: Any, va
     assert failed and {t["name"].split(".")[0] for t in failed} == {"6", "7", "8", "9"}
     assert all("calculus.py imports torch" in t["output"] for t in failed)
     assert "calculus.py imports torch" in results["output"]
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_graded(gradescope: Any, variant: Any) -> None:
+    with_bom = variant("reference", "arrays.py", lambda s: "\ufeff" + s)
+    assert (with_bom / "arrays.py").read_bytes().startswith(b"\xef\xbb\xbf")
+    results, _ = gradescope.run(with_bom)
+    assert results["score"] == 100, results["output"]
