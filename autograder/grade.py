@@ -7,6 +7,7 @@ results path is given it is written, also when the grader itself fails.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import os
@@ -42,11 +43,10 @@ class Grader:
     seeds: dict[str, int]
     package_src: Path  # the <name>/ package the worker's copy is assembled from
     engine_root: Path  # the folder holding autograder/ and dlkit/
-    timeout_s: float = 0.0  # per case; 0 means the assignment's case_timeout_s
 
     @property
     def case_timeout_s(self) -> float:
-        return self.timeout_s or self.assignment.config.case_timeout_s
+        return self.assignment.config.case_timeout_s
 
     @classmethod
     def from_bundle(cls, bundle: Path, public_only: bool = False) -> Grader:
@@ -68,7 +68,7 @@ class Grader:
         )
 
     @classmethod
-    def for_public_cases(cls, name: str, engine_root: Path) -> Grader:  # noqa: D417
+    def for_public_cases(cls, name: str, engine_root: Path) -> Grader:
         """The public cases against the shipped fixtures (a student's `make check`)."""
         from autograder import fixtures
 
@@ -218,15 +218,16 @@ def _restrict(scratch: Path, sandbox: Plan) -> None:
     (scratch / "work").chmod(0o700)
 
 
-def uses(case: Case, files: tuple[str, ...]) -> set[str]:
+@functools.cache
+def uses(case: Case, files: tuple[str, ...]) -> frozenset[str]:
     """The submitted files a case calls into (``sub.<module>``); all of them if unclear."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(case.func)))
     except (OSError, TypeError, SyntaxError):
-        return set(files)
+        return frozenset(files)
     func = tree.body[0]
     if not isinstance(func, ast.FunctionDef) or not func.args.args:
-        return set(files)
+        return frozenset(files)
     sub = func.args.args[0].arg
     used = {
         f"{node.attr}.py"
@@ -235,4 +236,4 @@ def uses(case: Case, files: tuple[str, ...]) -> set[str]:
         and isinstance(node.value, ast.Name)
         and node.value.id == sub
     }
-    return used & set(files) or set(files)
+    return frozenset(used & set(files) or files)
