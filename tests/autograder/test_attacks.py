@@ -171,6 +171,18 @@ ATTACKS = {
         with open("sitecustomize.py", "w") as f:
             f.write("print('planted')")
     """,
+    "forges_frames_on_the_reply_channel": """
+        import json, sys
+        import autograder.protocol as protocol
+        request = json.load(open(sys.argv[-1]))
+        fd = request["reply_fd"]
+        protocol.write_frame(fd, {{"ready": True}})
+        for item in request["cases"]:
+            payload = protocol.encode_outputs([])
+            protocol.write_frame(fd, {{"index": item["index"] + 1, "status": "ok"}}, payload)
+        import os
+        os.write(fd, b"{{not json}}" + bytes([10]) + b"x" * 100)
+    """,
     "opens_a_network_connection": """
         import socket
         try:
