@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal, TypeVar
 
+import numpy as np
+
 from autograder.compare import Tolerance
 from autograder.outputs import Outputs
 
@@ -46,8 +48,13 @@ class Verdict:
         return self.fraction >= 1.0
 
 
-# A custom check sees the submission's and the reference's normalized outputs.
-Check = Callable[[Outputs, Outputs], Verdict]
+Arrays = dict[str, np.ndarray]
+# A custom check sees the submission's and the reference's normalized outputs, and the
+# judge's part of the case's grader data (empty when the case has none).
+Check = Callable[[Outputs, Outputs, Arrays], Verdict]
+# Grader data: made by trusted code from a generator; the first part goes to the case
+# (the worker), the second only to the check (held-out labels, say).
+DataBuilder = Callable[[np.random.Generator], tuple[Arrays, Arrays]]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -62,10 +69,25 @@ def tolerance(rtol: float = 1e-6, atol: float = 1e-8) -> Callable[[F], F]:
 
 
 def judged_by(check: Check) -> Callable[[F], F]:
-    """Judge this case with ``check(got, expected) -> Verdict`` instead of `compare`."""
+    """Judge this case with ``check(got, expected, data) -> Verdict`` instead of `compare`."""
 
     def attach(func: F) -> F:
         func.__check__ = check  # type: ignore[attr-defined]
+        return func
+
+    return attach
+
+
+def grader_data(builder: DataBuilder) -> Callable[[F], F]:
+    """Give this case data made by the grader: the case becomes ``(sub, rng, data)``.
+
+    ``builder(rng)`` returns ``(for_case, for_check)``, two dicts of arrays. Only the
+    first reaches the submission's process; the second goes to the case's check. Data a
+    submission must not see (held-out labels) thus never enters its process.
+    """
+
+    def attach(func: F) -> F:
+        func.__data__ = builder  # type: ignore[attr-defined]
         return func
 
     return attach
@@ -84,6 +106,13 @@ class Case:
     tags: tuple[str, ...] = ()
     tol: Tolerance = field(default_factory=Tolerance)
     check: Check | None = None
+    data: DataBuilder | None = None
+
+    def make_data(self, seed: int) -> tuple[Arrays, Arrays]:
+        """The case's grader data for ``seed`` (empty dicts when it has none)."""
+        if self.data is None:
+            return {}, {}
+        return self.data(np.random.default_rng([seed, 1]))  # a stream apart from the case's
 
     @property
     def label(self) -> str:
@@ -118,6 +147,7 @@ def from_function(func: Callable[..., Any]) -> Case:
         tags=tuple(getattr(func, "__tags__", ())),
         tol=getattr(func, "__tolerance__", Tolerance()),
         check=getattr(func, "__check__", None),
+        data=getattr(func, "__data__", None),
     )
 
 

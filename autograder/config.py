@@ -27,6 +27,8 @@ class AssignmentConfig:
     memory_mb: the worker's data-size limit (the memory it may allocate).
     budget_s: wall-clock budget for all cases of one submission; cases not started
         by then are not run (Gradescope stops an autograder after 10 minutes).
+    protected_data: path fragments of data set files that submitted code may not open
+        while graded (it gets its data from the grader).
     """
 
     title: str
@@ -36,6 +38,7 @@ class AssignmentConfig:
     case_timeout_s: float = 60.0
     memory_mb: int = 2048
     budget_s: float = 480.0
+    protected_data: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str) -> AssignmentConfig:
@@ -65,6 +68,7 @@ class AssignmentConfig:
         if budget < timeout:
             raise ConfigError(f"{source}: budget_s ({budget}) is shorter than case_timeout_s")
         return cls(
+            protected_data=tuple(str(p) for p in raw.get("protected_data", ())),
             budget_s=budget,
             memory_mb=memory,
             title=str(raw["title"]),

@@ -41,12 +41,14 @@ SIGNAL_WORDS = {
 
 @dataclass(frozen=True)
 class CaseRequest:
-    """One case for the worker: where its function lives and its seed."""
+    """One case for the worker: where its function lives, its seed, and the file of
+    its grader data (an ``.npz`` the worker may read), if it has any."""
 
     module: str
     function: str
     seed: int
     timeout_s: float
+    data: str | None = None
 
 
 @dataclass
@@ -99,10 +101,12 @@ class Engine:
         plan: Plan,
         limits: Limits,
         forbidden: dict[str, tuple[str, ...]] | None = None,
+        protected_data: tuple[str, ...] = (),
         max_output_mb: int = 64,
     ):
         self.ws = workspace
         self.forbidden = forbidden or {}
+        self.protected_data = protected_data
         self.plan = plan
         self.limits = limits
         self.max_payload = max_output_mb * 2**20
@@ -139,8 +143,15 @@ class Engine:
                     "assignment": self.ws.assignment,
                     "reply_fd": write_fd,
                     "forbidden": {f: list(m) for f, m in self.forbidden.items()},
+                    "protected_data": list(self.protected_data),
                     "cases": [
-                        {"index": i, "module": r.module, "function": r.function, "seed": r.seed}
+                        {
+                            "index": i,
+                            "module": r.module,
+                            "function": r.function,
+                            "seed": r.seed,
+                            "data": r.data,
+                        }
                         for i, r in items
                     ],
                 }

@@ -19,6 +19,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from autograder import outputs
 from autograder.assignment import Assignment
 from autograder.cases import Case, seed_for
@@ -126,7 +128,8 @@ class Grader:
 
     def _result(self, case: Case, outcome: RunOutcome) -> CaseResult:
         detailed = case.name in self.public
-        return judge_case(case, outcome, self.expected.get(case.name), detailed)
+        seed = self.seeds[case.name]
+        return judge_case(case, outcome, self.expected.get(case.name), detailed, seed)
 
     def _grade(self, submission: Path, sandbox: Plan, limits: Limits) -> GradeReport:
         config = self.assignment.config
@@ -187,11 +190,13 @@ class Grader:
                 function=c.func.__name__,
                 seed=self.seeds[c.name],
                 timeout_s=self.case_timeout_s,
+                data=self._write_data(c, control, sandbox),
             )
             for c in to_run
         ]
         workspace = Workspace(name, package_root, engine_root, control, work)
-        engine = Engine(workspace, sandbox, limits, self.assignment.config.forbidden_imports)
+        config = self.assignment.config
+        engine = Engine(workspace, sandbox, limits, config.forbidden_imports, config.protected_data)
         judged = engine.run(
             requests,
             lambda i, outcome: self._result(to_run[i], outcome),
@@ -203,6 +208,23 @@ class Grader:
                 outcome = RunOutcome.failed("blocked", blocked[case.name])
                 results[case.name] = self._result(case, outcome)
         return results, engine.log
+
+    def _write_data(self, case: Case, control: Path, sandbox: Plan) -> str | None:
+        """Write the case's part of its grader data where the worker can read it."""
+        if case.data is None:
+            return None
+        for_case, _ = case.make_data(self.seeds[case.name])
+        path = control / f"data-{case.name}.npz"
+        with path.open("wb") as handle:
+            np.savez(handle, **for_case)  # type: ignore[arg-type]
+        _restrict_file(path, sandbox)
+        return str(path)
+
+
+def _restrict_file(path: Path, sandbox: Plan) -> None:
+    if sandbox.uid is not None:
+        os.chown(path, 0, sandbox.gid or 0)
+    path.chmod(0o640 if sandbox.uid is not None else 0o600)
 
 
 def _restrict(scratch: Path, sandbox: Plan) -> None:

@@ -17,13 +17,14 @@ from autograder.runner import RunOutcome, run_case
 from autograder.submission import Submission
 
 
-def verdict(case: Case, got: Outputs, expected: Outputs) -> Verdict:
-    """Apply the case's check, or the default comparison, to normalized outputs."""
+def verdict(case: Case, got: Outputs, expected: Outputs, seed: int = 0) -> Verdict:
+    """Apply the case's check, or the default comparison, to normalized outputs; a check
+    also gets the judge's part of the case's grader data for ``seed``."""
     if case.check is None:
         problem = compare(got, expected, case.tol)
         return Verdict(0.0, problem) if problem else Verdict(1.0, "passed")
     try:
-        result = case.check(got, expected)
+        result = case.check(got, expected, case.make_data(seed)[1])
     except Exception as exc:  # noqa: BLE001 - a check that trips over odd outputs fails the case
         return Verdict(0.0, f"the outputs could not be checked: {type(exc).__name__}: {exc}")
     return Verdict(min(max(result.fraction, 0.0), 1.0), result.message)
@@ -45,7 +46,7 @@ WRONG_ANSWER = "wrong answer: the outputs differ from the expected ones"
 
 
 def judge_case(
-    case: Case, outcome: RunOutcome, expected: Outputs, detailed: bool = True
+    case: Case, outcome: RunOutcome, expected: Outputs, detailed: bool = True, seed: int = 0
 ) -> CaseResult:
     """Turn a run of ``case`` into its result; without ``detailed`` (hidden cases), the
     message is one of a few fixed phrases, never values or the worker's own words."""
@@ -54,7 +55,7 @@ def judge_case(
         if not detailed:
             message = HIDDEN_VERDICTS.get(outcome.kind, message)
     else:
-        v = verdict(case, outcome.outputs, expected)
+        v = verdict(case, outcome.outputs, expected, seed)
         score, message = round(case.points * v.fraction, 6), v.message
         if not detailed:
             message = "passed" if v.passed else WRONG_ANSWER if v.fraction == 0 else "partly right"
@@ -87,5 +88,6 @@ def grade_in_process(
         expected = run_case(case, reference, seed)
         if not expected.ok:
             raise RuntimeError(f"the reference fails case {case.label}: {expected.error}")
-        results.append(judge_case(case, run_case(case, submission, seed), expected.outputs))
+        outcome = run_case(case, submission, seed)
+        results.append(judge_case(case, outcome, expected.outputs, seed=seed))
     return GradeReport(tests=results, execution_time=time.perf_counter() - start)

@@ -80,10 +80,12 @@ def describe_error(exc: BaseException, folder: Path) -> RunOutcome:
 
 
 def run_case(case: Case, submission: Submission, seed: int) -> RunOutcome:
-    """Call ``case.func(submission, rng)`` with a fresh generator seeded by ``seed``."""
+    """Call ``case.func(submission, rng)`` with a fresh generator seeded by ``seed``
+    (and the case's grader data, made here, when it has some)."""
     rng = np.random.default_rng(seed)
+    args = (case.make_data(seed)[0],) if case.data is not None else ()
     try:
-        outputs = normalize(case.func(submission, rng))
+        outputs = normalize(case.func(submission, rng, *args))
     except Exception as exc:  # noqa: BLE001 - every failure of student code is a verdict
         return describe_error(exc, submission.folder)
     return RunOutcome(outputs=outputs)

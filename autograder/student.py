@@ -38,9 +38,10 @@ def check_public_case(name: str, case: Case) -> None:
             "your handout may be out of date; download it again",
             pytrace=False,
         )
-    outcome = run_case(case, Submission.installed(name), case_seed(name, case))
+    seed = case_seed(name, case)
+    outcome = run_case(case, Submission.installed(name), seed)
     if outcome.error is not None:
         pytest.fail(outcome.error, pytrace=False)
-    result = verdict(case, outcome.outputs, expected[case.name])
+    result = verdict(case, outcome.outputs, expected[case.name], seed)
     if not result.passed:
         pytest.fail(result.message, pytrace=False)

@@ -57,6 +57,31 @@ class ImportGuard(importlib.abc.MetaPathFinder):
         return None
 
 
+class DataGuard:
+    """An audit hook: a submitted file may not open the files of a data set (the grader
+    hands it the data it may see). Without it, a submission could read a public data
+    set's labels for the held-out examples it is asked to predict."""
+
+    def __init__(self, folder: Path, fragments: list[str]) -> None:
+        self.folder = str(folder)
+        self.fragments = [f for f in fragments if f]
+
+    def __call__(self, event: str, args: tuple[object, ...]) -> None:
+        if event != "open" or not self.fragments or not isinstance(args[0], str | bytes):
+            return
+        path = os.fsdecode(args[0])
+        if not any(fragment in path for fragment in self.fragments):
+            return
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None:
+            if os.path.dirname(frame.f_code.co_filename) == self.folder:
+                raise PermissionError(
+                    f"{os.path.basename(path)} belongs to a data set: use the data the "
+                    "grader passes in, do not load it yourself"
+                )
+            frame = frame.f_back
+
+
 def main(request_path: str) -> int:
     request = json.loads(Path(request_path).read_text())
     fd = int(request["reply_fd"])
@@ -69,6 +94,7 @@ def main(request_path: str) -> int:
     package = request["assignment"]
     submission = Submission.installed(package)
     sys.meta_path.insert(0, ImportGuard(submission.folder, request.get("forbidden", {})))
+    sys.addaudithook(DataGuard(submission.folder, request.get("protected_data", [])))
     for module in dict.fromkeys(item["module"] for item in request["cases"]):
         importlib.import_module(module)  # the case code, not yet the submission
     write_frame(fd, {"ready": True})
@@ -78,7 +104,11 @@ def main(request_path: str) -> int:
             module = importlib.import_module(item["module"])
             func = getattr(module, item["function"])
             rng = np.random.default_rng(int(item["seed"]))
-            payload = encode_outputs(normalize(func(submission, rng)))
+            args = []
+            if item.get("data"):
+                with np.load(item["data"], allow_pickle=False) as data:
+                    args.append({key: data[key] for key in data.files})
+            payload = encode_outputs(normalize(func(submission, rng, *args)))
         except BaseException as exc:  # noqa: BLE001 - sys.exit and friends fail the case only
             failed = describe_error(exc, submission.folder)
             header = {

@@ -80,9 +80,10 @@ def test_the_reference_reproduces_the_public_fixtures(assignment: Assignment) ->
     reference = Submission.installed(assignment.name)
     expected = fixtures.read(assignment)
     for case in assignment.public_cases():
-        outcome = run_case(case, reference, case_seed(assignment.name, case))
+        seed = case_seed(assignment.name, case)
+        outcome = run_case(case, reference, seed)
         assert outcome.ok, outcome.error
-        result = verdict(case, outcome.outputs, expected[case.name])
+        result = verdict(case, outcome.outputs, expected[case.name], seed)
         assert result.passed, f"{case.label}: {result.message}"
 
 
@@ -91,7 +92,7 @@ def test_cases_are_deterministic_given_the_seed(assignment: Assignment) -> None:
     for case in assignment.all_cases():
         first = run_case(case, reference, 1234).outputs
         second = run_case(case, reference, 1234).outputs
-        assert verdict(case, first, second).passed, case.label
+        assert verdict(case, first, second, 1234).passed, case.label
 
 
 def test_public_cases_are_visible(assignment: Assignment) -> None:

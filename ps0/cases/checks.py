@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases import Verdict
+from autograder.cases import Arrays, Verdict
 from autograder.outputs import Outputs
 from dlkit.data import diabetes
 
 
-def shuffled_partition(got: Outputs, expected: Outputs) -> Verdict:
+def diabetes_split(rng: np.random.Generator) -> tuple[Arrays, Arrays]:
+    """Grader data: the training set and the test inputs for the case, the test targets
+    for the check only (they never reach the submission's process)."""
+    data = diabetes()
+    for_case = {"X_train": data.X_train, "y_train": data.y_train, "X_test": data.X_test}
+    return for_case, {"y_test": data.y_test}
+
+
+def shuffled_partition(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
     """Minibatches: right sizes, every example exactly once, rows paired, order shuffled.
 
     The inputs come from the reference's run (``expected``), not from the submission's.
@@ -34,12 +42,12 @@ def shuffled_partition(got: Outputs, expected: Outputs) -> Verdict:
     return Verdict(1.0, "passed")
 
 
-def held_out_fit(got: Outputs, expected: Outputs) -> Verdict:
+def held_out_fit(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
     """Gradient descent: test error within 1% of the reference's, losses never increasing.
 
-    The held-out targets are read here, by the grader; the case never sees them.
+    The held-out targets come from the grader data's judge part; the case never sees them.
     """
-    y_test = diabetes().y_test
+    y_test = data["y_test"]
     mse = float(np.mean((got["test_predictions"] - y_test) ** 2))
     reference = float(np.mean((expected["test_predictions"] - y_test) ** 2))
     losses = got["losses"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
-from autograder.cases import judged_by, tolerance
+from autograder.cases import grader_data, judged_by, tolerance
 from dlkit.data import diabetes
-from ps0.cases.checks import held_out_fit, shuffled_partition
+from ps0.cases.checks import diabetes_split, held_out_fit, shuffled_partition
 
 
 @weight(3)
@@ -208,8 +208,8 @@ def normal_equations_diabetes(sub, rng):
 @visibility("visible")
 @tags("regression", "optimization")
 @judged_by(held_out_fit)
-def gradient_descent_diabetes(sub, rng):
+@grader_data(diabetes_split)
+def gradient_descent_diabetes(sub, rng, data):
     """gradient descent on diabetes: held-out error within 1% of the reference's"""
-    data = diabetes()
-    w, losses = sub.regression.gradient_descent(data.X_train, data.y_train, lr=0.1, steps=500)
-    return {"test_predictions": data.X_test @ w, "losses": losses}
+    w, losses = sub.regression.gradient_descent(data["X_train"], data["y_train"], lr=0.1, steps=500)
+    return {"test_predictions": data["X_test"] @ w, "losses": losses}

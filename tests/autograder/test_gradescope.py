@@ -159,3 +159,18 @@ def test_a_file_saved_with_a_byte_order_mark_is_graded(gradescope: Any, variant:
     assert (with_bom / "arrays.py").read_bytes().startswith(b"\xef\xbb\xbf")
     results, _ = gradescope.run(with_bom)
     assert results["score"] == 100, results["output"]
+
+
+def test_a_submission_may_not_open_a_data_set_itself(gradescope: Any, variant: Any) -> None:
+    def peek(source: str) -> str:  # read scikit-learn's copy of the table directly
+        marker = "    n, d = X.shape\n"
+        site = "os.path.dirname(os.path.dirname(np.__file__))"
+        path = f"os.path.join({site}, 'sklearn/datasets/data/diabetes_target.csv.gz')"
+        return source.replace(marker, f"    import os\n    np.loadtxt({path})\n" + marker)
+
+    results, _ = gradescope.run(variant("reference", "regression.py", peek))
+    by_number = {t["number"]: t for t in results["tests"]}
+    assert by_number["15.1"]["score"] == 0
+    assert "PermissionError" in by_number["15.1"]["output"]
+    assert "use the data the grader passes in" in by_number["15.1"]["output"]
+    assert by_number["14.1"]["score"] == by_number["14.1"]["max_score"]
