@@ -8,6 +8,7 @@ folders) is recognised, and its submitters' names label the rows.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import multiprocessing as mp
@@ -66,11 +67,18 @@ def _sandbox() -> Plan:
     return _plan[0]
 
 
+@functools.cache
+def _grader(bundle: Path) -> Grader:
+    """One grader per process: reading the bundle's expected outputs once, not per
+    submission."""
+    return Grader.from_bundle(bundle)
+
+
 def _grade_one(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]]:
     """Grade one submission; write its results.json and, for the instructor, log.txt."""
     bundle, submission, out = args
     folder = out / "results" / _safe(submission.label)
-    grader = Grader.from_bundle(bundle)
+    grader = _grader(bundle)
     try:
         report = grader.grade(submission.path, folder / "results.json", sandbox=_sandbox())
     except Exception:  # noqa: BLE001 - one submission's failure must not stop the batch

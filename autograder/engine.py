@@ -23,7 +23,14 @@ from typing import TypeVar
 
 from autograder.protocol import FrameReader, ProtocolError, decode_outputs
 from autograder.runner import RunOutcome
-from autograder.sandbox import Limits, Plan, kill_leftovers, preexec, site_path
+from autograder.sandbox import (
+    Limits,
+    Plan,
+    kill_leftovers,
+    preexec,
+    python_paths,
+    site_path,
+)
 
 T = TypeVar("T")
 STARTUP_S = 60.0  # for a fresh worker to start Python and import its libraries
@@ -161,8 +168,6 @@ class Engine:
         # -P: the worker's writable folder must not shadow the engine on sys.path.
         argv = [self.plan.python, "-P", "-m", "autograder.worker", str(request)]
         readable = [str(self.ws.package_root), str(self.ws.engine_root), str(self.ws.control)]
-        from autograder.sandbox import python_paths
-
         command = self.plan.command(
             argv, readable + python_paths(), [str(self.ws.work)], str(self.ws.work)
         )
