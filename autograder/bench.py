@@ -5,6 +5,10 @@
    isolation. Target: at most 1.5 times.
 2. 100 ps0 submissions (a mix of the samples) graded by `make grade` on 2 cores.
 3. Peak resident memory of one grading run: the judge and its worker.
+4. hw1's reference graded by the engine on one core (``taskset -c 0``): it must fit
+   Gradescope's 10 minutes at half a CPU with room to spare (aim: under 60 s here).
+5. The time the reference `train_digits` takes to train its MLP to 97% on digits, on
+   one core, and the accuracy it reaches on the public and hidden splits.
 """
 
 from __future__ import annotations
@@ -40,6 +44,30 @@ from autograder.grade import Grader
 report = Grader.from_bundle(Path(sys.argv[1])).grade(Path(sys.argv[2]))
 assert report.score == 100, report.output
 """
+
+
+DIGITS = """
+import sys, time
+import numpy as np
+from hw1.cases.checks import PUBLIC_SPLIT_SEED, digits_split
+from hw1.cases.hidden import HIDDEN_SPLIT_SEED
+from hw1.train import train_digits
+for name, seed in (("public", PUBLIC_SPLIT_SEED), ("hidden", HIDDEN_SPLIT_SEED)):
+    data, judge = digits_split(seed)(np.random.default_rng(0))
+    start = time.perf_counter()
+    predictions = train_digits(data["X_train"], data["y_train"], data["X_test"],
+                               np.random.default_rng(0))
+    took = time.perf_counter() - start
+    print(name, took, float(np.mean(predictions == judge["y_test"])))
+"""
+
+
+def _one_core(argv: list[str]) -> tuple[list[str], str]:
+    """``argv`` pinned to CPU 0 with taskset when there is one."""
+    taskset = shutil.which("taskset")
+    if taskset is None:
+        return argv, "all cores (no taskset here)"
+    return [taskset, "-c", "0", *argv], "one core"
 
 
 def _time(argv: list[str], repeats: int = 5) -> float:
@@ -119,6 +147,25 @@ def main() -> None:
             f"3. peak resident memory of one grading run: {peak:.0f} MB "
             f"(largest process: judge or worker; this benchmark itself {self_peak:.0f} MB)"
         )
+
+        hw1 = bundle.build("hw1", tmp / "hw1-bundle", secret="bench")
+        samples.make("hw1", tmp / "hw1-samples")
+        hw1_reference = tmp / "hw1-samples" / "reference"
+        argv, where = _one_core([python, "-c", ENGINE, str(hw1), str(hw1_reference)])
+        hw1_time = _time(argv, repeats=3)
+        hw1_peak = _peak_mb(argv)
+        print(
+            f"4. grading the hw1 reference with the engine, {where}: {hw1_time:.1f} s "
+            f"(median of 3; aim: under 60 s), peak resident memory {hw1_peak:.0f} MB"
+        )
+
+        argv, where = _one_core([python, "-c", DIGITS])
+        lines = subprocess.run(argv, check=True, capture_output=True, text=True).stdout.split()
+        for name, took, accuracy in zip(lines[::3], lines[1::3], lines[2::3], strict=True):
+            print(
+                f"5. training the reference MLP on digits ({name} split), {where}: "
+                f"{float(took):.1f} s to {float(accuracy):.1%} (target: 97%)"
+            )
         print(f"   machine: {os.cpu_count()} cores")
 
 

@@ -2,7 +2,7 @@
 
 Metadata rides on the function, set with gradescope-utils' decorators (``weight``,
 ``number``, ``visibility``, ``tags``) and, where the default comparison is not the right
-judge, this module's ``tolerance`` and ``judged_by``::
+judge, this module's ``tolerance``, ``judged_by``, ``grader_data`` and ``time_limit``::
 
     @weight(3)
     @number("2.1")
@@ -68,6 +68,18 @@ def tolerance(rtol: float = 1e-6, atol: float = 1e-8) -> Callable[[F], F]:
     return attach
 
 
+def time_limit(seconds: float) -> Callable[[F], F]:
+    """Give this case ``seconds`` of wall-clock time instead of the assignment's
+    ``case_timeout_s`` (a case that trains a network needs more than one that calls a
+    layer; a short default keeps an infinite loop from eating the grading budget)."""
+
+    def attach(func: F) -> F:
+        func.__timeout__ = float(seconds)  # type: ignore[attr-defined]
+        return func
+
+    return attach
+
+
 def judged_by(check: Check) -> Callable[[F], F]:
     """Judge this case with ``check(got, expected, data) -> Verdict`` instead of `compare`."""
 
@@ -107,6 +119,7 @@ class Case:
     tol: Tolerance = field(default_factory=Tolerance)
     check: Check | None = None
     data: DataBuilder | None = None
+    timeout_s: float | None = None  # None: the assignment's case_timeout_s
 
     def make_data(self, seed: int) -> tuple[Arrays, Arrays]:
         """The case's grader data for ``seed`` (empty dicts when it has none)."""
@@ -136,6 +149,9 @@ def from_function(func: Callable[..., Any]) -> Case:
     points = float(func.__weight__)  # type: ignore[attr-defined]
     if points <= 0:
         raise CaseDefinitionError(f"case {name}: weight must be positive, got {points}")
+    timeout = getattr(func, "__timeout__", None)
+    if timeout is not None and not timeout > 0:
+        raise CaseDefinitionError(f"case {name}: time_limit must be positive, got {timeout}")
     doc = (func.__doc__ or "").strip().splitlines()
     return Case(
         name=name,
@@ -148,6 +164,7 @@ def from_function(func: Callable[..., Any]) -> Case:
         tol=getattr(func, "__tolerance__", Tolerance()),
         check=getattr(func, "__check__", None),
         data=getattr(func, "__data__", None),
+        timeout_s=timeout,
     )
 
 

@@ -22,7 +22,8 @@ class AssignmentConfig:
     title: shown at the top of reports.
     files: the modules students edit and submit, relative to the package folder.
     requirements: distributions (as named in pyproject.toml) the handout installs.
-    forbidden_imports: per submitted file, top-level modules it may not import.
+    forbidden_imports: per submitted file, top-level modules it may not import; the key
+        "*" applies to every submitted file.
     case_timeout_s: wall-clock limit for one case.
     memory_mb: the worker's data-size limit (the memory it may allocate).
     budget_s: wall-clock budget for all cases of one submission; cases not started
@@ -55,6 +56,7 @@ class AssignmentConfig:
         if not files or not all(isinstance(f, str) and f.endswith(".py") for f in files):
             raise ConfigError(f"{source}: files must be a non-empty list of .py file names")
         forbidden = {k: tuple(v) for k, v in raw.get("forbidden_imports", {}).items()}
+        everywhere = forbidden.pop("*", ())
         stray = sorted(set(forbidden) - set(files))
         if stray:
             raise ConfigError(f"{source}: forbidden_imports names files not submitted: {stray}")
@@ -74,7 +76,9 @@ class AssignmentConfig:
             title=str(raw["title"]),
             files=files,
             requirements=tuple(raw.get("requirements", ())),
-            forbidden_imports=forbidden,
+            forbidden_imports={
+                f: tuple(dict.fromkeys(everywhere + forbidden.get(f, ()))) for f in files
+            },
             case_timeout_s=timeout,
         )
 

@@ -50,6 +50,10 @@ class Grader:
     def case_timeout_s(self) -> float:
         return self.assignment.config.case_timeout_s
 
+    def timeout_of(self, case: Case) -> float:
+        """The case's own time limit, or the assignment's."""
+        return case.timeout_s or self.case_timeout_s
+
     @classmethod
     def from_bundle(cls, bundle: Path, public_only: bool = False) -> Grader:
         bundle = bundle.resolve()
@@ -117,7 +121,7 @@ class Grader:
 
     def limits(self) -> Limits:
         config = self.assignment.config
-        budget = int(self.case_timeout_s * len(self.cases)) + 60
+        budget = int(sum(self.timeout_of(c) for c in self.cases)) + 60
         return Limits(cpu_seconds=budget, memory_mb=config.memory_mb)
 
     def internal_error(self, trace: str) -> GradeReport:
@@ -189,7 +193,7 @@ class Grader:
                 module=c.func.__module__,
                 function=c.func.__name__,
                 seed=self.seeds[c.name],
-                timeout_s=self.case_timeout_s,
+                timeout_s=self.timeout_of(c),
                 data=self._write_data(c, control, sandbox),
             )
             for c in to_run

@@ -25,7 +25,7 @@ CHEAT = """
 # --- an attempt to cheat: every step must fail or gain nothing ---
 import glob as _glob, json as _json, os as _os
 for _pattern in ("/autograder/source/bundle/trusted/*", "/autograder/source/bundle/trusted/*/*.py",
-                 "/work/*/ps0/*.py", "/root/*", "/home/*/*/ps0/*.py"):
+                 "/work/*/{name}/*.py", "/root/*", "/home/*/*/{name}/*.py"):
     for _path in _glob.glob(_pattern)[:5]:
         try:
             with open(_path, "rb") as _f:
@@ -67,6 +67,7 @@ def make(name: str, dest: Path) -> list[Path]:
     assignment = Assignment.load(name)
     files = {p.name: p.read_text() for p in assignment.module_paths()}
     first = assignment.config.files[0]
+    cheat = CHEAT.replace("{name}", name)
     variants: dict[str, Callable[[str, str], str]] = {
         "reference": lambda f, s: s,
         "stubs": lambda f, s: make_stub(s, f),
@@ -76,7 +77,7 @@ def make(name: str, dest: Path) -> list[Path]:
         "crash": lambda f, s: (
             _inject(s, f, "import ctypes\nctypes.string_at(0)") if f == first else s
         ),
-        "cheat": lambda f, s: make_stub(s, f) + (CHEAT if f == first else ""),
+        "cheat": lambda f, s: make_stub(s, f) + (cheat if f == first else ""),
     }
     folders = []
     for label, transform in variants.items():

@@ -19,18 +19,20 @@ from autograder.static import check_source
 
 
 def unimplemented(tree: ast.Module) -> list[str]:
-    """Functions (and methods) whose body is still only ``raise NotImplementedError``."""
+    """Functions (and methods) whose body still holds a stub's ``raise NotImplementedError``
+    (as its own statement: a stub may follow lines of given code, as in a method that
+    builds its output node before the region)."""
     names = []
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                body = body[1:]  # the docstring
-            if len(body) == 1 and isinstance(body[0], ast.Raise):
-                exc = body[0].exc
+            for statement in node.body:
+                if not isinstance(statement, ast.Raise):
+                    continue
+                exc = statement.exc
                 target = exc.func if isinstance(exc, ast.Call) else exc
                 if isinstance(target, ast.Name) and target.id == "NotImplementedError":
                     names.append(node.name)
+                    break
     return names
 
 

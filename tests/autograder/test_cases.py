@@ -5,7 +5,7 @@ import types
 import pytest
 from gradescope_utils.autograder_utils.decorators import number, visibility, weight
 
-from autograder.cases import CaseDefinitionError, case_seed, collect, from_function
+from autograder.cases import CaseDefinitionError, case_seed, collect, from_function, time_limit
 
 
 def _module(**funcs: object) -> types.ModuleType:
@@ -36,6 +36,11 @@ def test_metadata_is_read_from_the_decorators() -> None:
         "visible",
     )
     assert case.description == "first line" and case.label == "2.1 alpha"
+    assert case.timeout_s is None  # the assignment's limit applies
+
+
+def test_time_limit_gives_a_case_its_own_timeout() -> None:
+    assert from_function(time_limit(90)(make("slow", "3.1"))).timeout_s == 90.0
 
 
 def test_collect_sorts_by_number_numerically() -> None:
@@ -56,6 +61,7 @@ def test_duplicate_names_or_numbers_are_errors() -> None:
         (number("1.1")(lambda s, r: 0), "lacks __weight__"),
         (make("x", "1.1", points=0), "positive"),
         (make("x", "1.1", vis="secret"), "visibility"),
+        (time_limit(0)(make("x", "1.1")), "time_limit"),
     ],
 )
 def test_bad_metadata_is_an_error(func: object, problem: str) -> None:

@@ -40,3 +40,16 @@ def test_unreadable_toml_is_an_error(tmp_path: Path) -> None:
     path.write_text("title = ")
     with pytest.raises(ConfigError, match="cannot read"):
         AssignmentConfig.load(path)
+
+
+def test_a_star_forbids_imports_in_every_submitted_file() -> None:
+    raw = {
+        "title": "T",
+        "files": ["a.py", "b.py"],
+        "forbidden_imports": {"*": ["torch", "scipy"], "b.py": ["sklearn", "torch"]},
+    }
+    config = AssignmentConfig.from_dict(raw, "assignment.toml")
+    assert config.forbidden_imports == {
+        "a.py": ("torch", "scipy"),
+        "b.py": ("torch", "scipy", "sklearn"),
+    }

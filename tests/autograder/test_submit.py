@@ -164,7 +164,7 @@ def test_main_writes_nothing_when_there_are_errors(
     assert "Nothing was written" in err
 
 
-def test_unimplemented_finds_functions_that_only_raise_not_implemented() -> None:
+def test_unimplemented_finds_functions_whose_body_holds_a_stub() -> None:
     source = '''
 def a():
     """Doc."""
@@ -187,8 +187,14 @@ def done():
 def other_error():
     raise ValueError("no")
 
-def partly():
+def after_given_code():
     x = 1
-    raise NotImplementedError
+    raise NotImplementedError("after_given_code: hint")
+
+def refuses_an_option(option):
+    if option:
+        raise NotImplementedError("this option is not supported")
+    return 1
 '''
-    assert sorted(unimplemented(ast.parse(source))) == ["a", "b", "c", "method"]
+    found = sorted(unimplemented(ast.parse(source)))
+    assert found == ["a", "after_given_code", "b", "c", "method"]

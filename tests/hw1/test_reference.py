@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from dlkit.gradcheck import numerical_gradient, relative_error
 from hw1 import init, layers, losses, optim
 from hw1.autodiff import Value
 from hw1.model import MLP
@@ -311,3 +312,71 @@ def test_mlp_gradients_match_torch(batchnorm: bool, rng: np.random.Generator) ->
     for name, t in params.items():
         assert t.grad is not None
         np.testing.assert_allclose(grads[name], t.grad.numpy(), rtol=1e-7, atol=1e-10, err_msg=name)
+
+
+LAYERS_FOR_FINITE_DIFFERENCES = [
+    ("affine", lambda r: [r.normal(size=(4, 5)), r.normal(size=(5, 3)), r.normal(size=3)], {}),
+    ("relu", lambda r: [r.normal(size=(3, 4))], {}),
+    ("leaky_relu", lambda r: [r.normal(size=(3, 4))], {"alpha": 0.2}),
+    ("sigmoid", lambda r: [3 * r.normal(size=(3, 4))], {}),
+    ("tanh", lambda r: [r.normal(size=(3, 4))], {}),
+    ("gelu", lambda r: [2 * r.normal(size=(3, 4))], {}),
+    ("layernorm", lambda r: [r.normal(size=(4, 6)), r.normal(size=6), r.normal(size=6)], {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "make_inputs", "options"),
+    LAYERS_FOR_FINITE_DIFFERENCES,
+    ids=[c[0] for c in LAYERS_FOR_FINITE_DIFFERENCES],
+)
+def test_backward_passes_match_finite_differences(
+    name: str,
+    make_inputs: Callable[[np.random.Generator], list[np.ndarray]],
+    options: dict[str, float],
+    rng: np.random.Generator,
+) -> None:
+    """The second oracle, independent of PyTorch: dlkit.gradcheck's centered differences."""
+    forward = getattr(layers, f"{name}_forward")
+    backward = getattr(layers, f"{name}_backward")
+    inputs = make_inputs(rng)
+    out, cache = forward(*inputs, **options)
+    dout = rng.normal(size=out.shape)
+    grads = backward(dout, cache)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    for i, got in enumerate(grads):
+
+        def f(v: np.ndarray, i: int = i) -> np.ndarray:
+            return forward(*inputs[:i], v, *inputs[i + 1 :], **options)[0]
+
+        assert relative_error(got, numerical_gradient(f, inputs[i], dout)) < 1e-6, (name, i)
+
+
+def test_batchnorm_backward_matches_finite_differences(rng: np.random.Generator) -> None:
+    x, gamma, beta = rng.normal(size=(6, 3)), rng.normal(size=3), rng.normal(size=3)
+    out, cache = layers.batchnorm_forward(x, gamma, beta, {"train": True})
+    dout = rng.normal(size=out.shape)
+    dx, dgamma, dbeta = layers.batchnorm_backward(dout, cache)
+    inputs = [x, gamma, beta]
+    for i, got in enumerate((dx, dgamma, dbeta)):
+
+        def f(v: np.ndarray, i: int = i) -> np.ndarray:
+            args = [*inputs[:i], v, *inputs[i + 1 :]]
+            return layers.batchnorm_forward(*args, {"train": True})[0]
+
+        assert relative_error(got, numerical_gradient(f, inputs[i], dout)) < 1e-6, i
+
+
+def test_mlp_gradients_match_finite_differences(rng: np.random.Generator) -> None:
+    model = MLP([5, 4, 3], np.random.default_rng(1), activation="gelu", batchnorm=True, l2=0.3)
+    X, y = rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
+    _, grads = model.loss(X, y)
+    for name, value in model.params.items():
+
+        def f(v: np.ndarray, name: str = name) -> float:
+            saved, model.params[name] = model.params[name], v
+            loss, _ = model.loss(X, y)
+            model.params[name] = saved
+            return float(loss)
+
+        assert relative_error(grads[name], numerical_gradient(f, value)) < 1e-6, name

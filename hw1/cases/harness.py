@@ -1,0 +1,75 @@
+"""Set-ups the cases share: they drive the submission the same way for public and
+hidden cases. Every random input comes from the case's generator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def spawn(rng: np.random.Generator, k: int) -> list[np.random.Generator]:
+    """``k`` independent generators drawn from ``rng``: a submission that draws too much
+    or too little from one of them cannot shift the inputs of the others."""
+    return [np.random.default_rng(s) for s in rng.integers(2**63, size=k)]
+
+
+def layer_check(
+    forward: Callable[..., tuple[Any, Any]],
+    backward: Callable[[np.ndarray, Any], Any],
+    inputs: Sequence[np.ndarray],
+    rng: np.random.Generator,
+    **options: Any,
+) -> dict[str, Any]:
+    """Forward on ``inputs``, then backward with a random upstream gradient."""
+    out, cache = forward(*inputs, **options)
+    dout = rng.normal(size=np.shape(out))
+    grads = backward(dout, cache)
+    return {"out": out, "grads": grads}
+
+
+def optimizer_run(
+    update: Callable[..., tuple[np.ndarray, dict[str, Any]]],
+    w: np.ndarray,
+    grads: Sequence[np.ndarray],
+    config: dict[str, Any],
+    state: Sequence[str],
+    lrs: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """Steps of ``update`` on a given sequence of gradients: every iterate, the named
+    state entries at the end, and ``w`` as it is afterwards (updates must not change it)."""
+    w0, original = w, w.copy()
+    iterates = []
+    for i, g in enumerate(grads):
+        if lrs is not None:
+            config["lr"] = lrs[i]
+        w, config = update(w, g, config)
+        iterates.append(np.array(w))
+    kept = {key: config[key] for key in state if key in config}
+    return {"iterates": iterates, "state": kept, "w_unchanged": np.array_equal(w0, original)}
+
+
+def mlp_with_params(sub: Any, dims: list[int], rng: np.random.Generator, **options: Any) -> Any:
+    """An MLP of the submission whose parameters are drawn here, not by its init
+    functions: the cases of `MLP.loss` and `train` do not depend on the init task."""
+    build, draw, dropout = spawn(rng, 3)
+    model = sub.model.MLP(dims, build, **options)
+    model.params = {key: _draw(key, value.shape, draw) for key, value in model.params.items()}
+    model.rng = dropout
+    return model
+
+
+def _draw(key: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    if key.startswith("W"):
+        return rng.normal(scale=np.sqrt(2.0 / shape[0]), size=shape)
+    if key.startswith("gamma"):
+        return 1.0 + 0.1 * rng.normal(size=shape)
+    return 0.1 * rng.normal(size=shape)
+
+
+def blobs(rng: np.random.Generator, n: int, d: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points in ``d`` dimensions around ``k`` random centers, with their labels."""
+    centers = rng.normal(scale=2.5, size=(k, d))
+    y = rng.integers(0, k, size=n)
+    return centers[y] + rng.normal(size=(n, d)), y

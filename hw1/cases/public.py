@@ -1,0 +1,255 @@
+"""Public cases of hw1: students run these with `make test`; the grader runs them too."""
+
+from __future__ import annotations
+
+import numpy as np
+from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+
+from autograder.cases import grader_data, judged_by, time_limit, tolerance
+from hw1.cases.checks import PUBLIC_SPLIT_SEED, digits_split, held_out_accuracy
+from hw1.cases.harness import blobs, layer_check, mlp_with_params, optimizer_run, spawn
+
+
+@weight(2)
+@number("2.1")
+@visibility("visible")
+@tags("layers")
+def affine_small(sub, rng):
+    """affine forward and backward: x (4, 5), w (5, 3), b (3,)"""
+    x, w, b = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3)
+    L = sub.layers
+    return layer_check(L.affine_forward, L.affine_backward, (x, w, b), rng)
+
+
+@weight(2)
+@number("3.1")
+@visibility("visible")
+@tags("layers", "activations")
+def relu_and_leaky_relu_small(sub, rng):
+    """ReLU and leaky ReLU (alpha 0.1) forward and backward on a (3, 4) batch with zeros"""
+    x = rng.normal(size=(3, 4))
+    x[0, :2] = 0.0  # the gradient at exactly 0 is 0 (ReLU) and alpha (leaky ReLU)
+    L = sub.layers
+    return {
+        "relu": layer_check(L.relu_forward, L.relu_backward, (x,), rng),
+        "leaky": layer_check(L.leaky_relu_forward, L.leaky_relu_backward, (x,), rng, alpha=0.1),
+    }
+
+
+@weight(2)
+@number("4.1")
+@visibility("visible")
+@tags("layers", "activations")
+def sigmoid_and_tanh_small(sub, rng):
+    """sigmoid and tanh forward and backward on a (4, 5) batch"""
+    x = 3.0 * rng.normal(size=(4, 5))
+    L = sub.layers
+    return {
+        "sigmoid": layer_check(L.sigmoid_forward, L.sigmoid_backward, (x,), rng),
+        "tanh": layer_check(L.tanh_forward, L.tanh_backward, (x,), rng),
+    }
+
+
+@weight(2)
+@number("5.1")
+@visibility("visible")
+@tags("layers", "activations")
+def gelu_small(sub, rng):
+    """GELU (tanh approximation) forward and backward on a (3, 4) batch"""
+    x = 2.0 * rng.normal(size=(3, 4))
+    return layer_check(sub.layers.gelu_forward, sub.layers.gelu_backward, (x,), rng)
+
+
+@weight(2)
+@number("6.1")
+@visibility("visible")
+@tags("layers", "regularization")
+def dropout_train_and_eval(sub, rng):
+    """inverted dropout, p = 0.3: training mode (mask from rng) and evaluation mode"""
+    x = rng.normal(size=(4, 5))
+    mask_rng, _ = spawn(rng, 2)
+    L = sub.layers
+    train = layer_check(L.dropout_forward, L.dropout_backward, (x, 0.3, True, mask_rng), rng)
+    evaluation = layer_check(L.dropout_forward, L.dropout_backward, (x, 0.3, False, mask_rng), rng)
+    return {"train": train, "eval": evaluation}
+
+
+@weight(3)
+@number("7.1")
+@visibility("visible")
+@tags("layers", "normalization")
+def batchnorm_train_step(sub, rng):
+    """batch normalization in training mode: output, gradients and running statistics"""
+    x = 2.0 + 3.0 * rng.normal(size=(8, 4))
+    gamma, beta = 1.0 + 0.1 * rng.normal(size=4), rng.normal(size=4)
+    state = {"train": True}
+    L = sub.layers
+    result = layer_check(L.batchnorm_forward, L.batchnorm_backward, (x, gamma, beta, state), rng)
+    result["running_mean"], result["running_var"] = state["running_mean"], state["running_var"]
+    return result
+
+
+@weight(2)
+@number("8.1")
+@visibility("visible")
+@tags("layers", "normalization")
+def layernorm_small(sub, rng):
+    """layer normalization forward and backward on a (5, 6) batch"""
+    x = 1.0 + 2.0 * rng.normal(size=(5, 6))
+    gamma, beta = 1.0 + 0.1 * rng.normal(size=6), rng.normal(size=6)
+    L = sub.layers
+    return layer_check(L.layernorm_forward, L.layernorm_backward, (x, gamma, beta), rng)
+
+
+@weight(2)
+@number("9.1")
+@visibility("visible")
+@tags("losses")
+def softmax_cross_entropy_small(sub, rng):
+    """softmax cross-entropy and its gradient: 5 examples, 4 classes"""
+    scores, y = rng.normal(size=(5, 4)), rng.integers(0, 4, size=5)
+    loss, dscores = sub.losses.softmax_cross_entropy(scores, y)
+    return {"loss": loss, "dscores": dscores}
+
+
+@weight(1)
+@number("9.2")
+@visibility("visible")
+@tags("losses")
+def mse_small(sub, rng):
+    """mean squared error and its gradient on a (4, 3) batch"""
+    pred, target = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    loss, dpred = sub.losses.mse(pred, target)
+    return {"loss": loss, "dpred": dpred}
+
+
+@weight(1)
+@number("10.1")
+@visibility("visible")
+@tags("initialization")
+def xavier_and_kaiming_small(sub, rng):
+    """Xavier and Kaiming weights for a (6, 4) layer, from the same generator state"""
+    a, b = spawn(rng, 2)
+    return {"xavier": sub.init.xavier_normal(6, 4, a), "kaiming": sub.init.kaiming_normal(6, 4, b)}
+
+
+@weight(3)
+@number("1.1")
+@visibility("visible")
+@tags("autodiff")
+def autodiff_add_mul_pow_tanh(sub, rng):
+    """e = tanh((a b + c^2) a) + 3 b: value and gradients of a, b, c and the inner node"""
+    Value = sub.autodiff.Value
+    a, b, c = (Value(float(v)) for v in 0.7 * rng.normal(size=3))
+    d = a * b + c**2
+    e = (d * a).tanh() + b * 3.0
+    e.backward()
+    return {"e": e.data, "grads": [a.grad, b.grad, c.grad, d.grad]}
+
+
+@weight(1)
+@number("1.2")
+@visibility("visible")
+@tags("autodiff")
+def autodiff_exp_log_relu(sub, rng):
+    """log-sum-exp of four Values times a sum of ReLUs: value and gradients"""
+    Value = sub.autodiff.Value
+    x = [Value(float(v)) for v in rng.normal(size=4)]
+    total = x[0].exp()
+    for xi in x[1:]:
+        total = total + xi.exp()
+    out = total.log() * ((x[0] - x[1]).relu() + (x[2] - x[3]).relu()) + x[0]
+    out.backward()
+    return {"out": out.data, "grads": [xi.grad for xi in x]}
+
+
+@weight(3)
+@number("11.1")
+@visibility("visible")
+@tags("model")
+def mlp_loss_two_layers(sub, rng):
+    """a [6, 5, 3] ReLU MLP with L2 0.1: loss, every gradient, and evaluation scores"""
+    model = mlp_with_params(sub, [6, 5, 3], rng, l2=0.1)
+    X, y = rng.normal(size=(4, 6)), rng.integers(0, 3, size=4)
+    loss, grads = model.loss(X, y)
+    return {"loss": loss, "grads": grads, "scores": model.loss(X)}
+
+
+@weight(2)
+@number("12.1")
+@visibility("visible")
+@tags("optimizers")
+def sgd_momentum_nesterov_three_steps(sub, rng):
+    """three steps of SGD, momentum and Nesterov on the same gradients"""
+    w, grads = rng.normal(size=(2, 3)), list(rng.normal(size=(3, 2, 3)))
+    O = sub.optim
+    return {
+        "sgd": optimizer_run(O.sgd, w, grads, {"lr": 0.1}, ()),
+        "momentum": optimizer_run(O.sgd_momentum, w, grads, {"lr": 0.1}, ("velocity",)),
+        "nesterov": optimizer_run(O.nesterov, w, grads, {"lr": 0.1}, ("velocity",)),
+    }
+
+
+@weight(3)
+@number("13.1")
+@visibility("visible")
+@tags("optimizers")
+def rmsprop_adam_adamw_three_steps(sub, rng):
+    """three steps of RMSProp, Adam and AdamW with their default hyperparameters"""
+    w, grads = rng.normal(size=4), list(rng.normal(size=(3, 4)))
+    O = sub.optim
+    return {
+        "rmsprop": optimizer_run(O.rmsprop, w, grads, {"lr": 0.01}, ("square_avg",)),
+        "adam": optimizer_run(O.adam, w, grads, {"lr": 0.01}, ("m", "v", "t")),
+        "adamw": optimizer_run(O.adamw, w, grads, {"lr": 0.01}, ("m", "v", "t")),
+    }
+
+
+@weight(1)
+@number("14.1")
+@visibility("visible")
+@tags("schedules")
+def schedules_small(sub, rng):
+    """step decay (every 3 steps) and cosine with 4 warm-up steps, over 12 steps"""
+    O = sub.optim
+    return {
+        "step": [O.step_decay(t, 0.5, every=3) for t in range(12)],
+        "cosine": [O.cosine_with_warmup(t, 12, 4, 0.5, 0.05) for t in range(12)],
+    }
+
+
+@weight(3)
+@number("15.1")
+@visibility("visible")
+@tags("training")
+@tolerance(rtol=1e-5, atol=1e-7)
+def train_on_blobs(sub, rng):
+    """train a [4, 16, 3] MLP with momentum for 4 epochs: history and best parameters"""
+    X, y = blobs(rng, 150, 4, 3)
+    model = mlp_with_params(sub, [4, 16, 3], rng)
+    (train_rng,) = spawn(rng, 1)
+    config = sub.train.TrainConfig(
+        optimizer="sgd_momentum", lr=0.05, epochs=4, batch_size=32, warmup=3
+    )
+    history = sub.train.train(model, X[:120], y[:120], X[120:], y[120:], config, train_rng)
+    return {
+        "loss": history.loss,
+        "lr": history.lr,
+        "train_acc": history.train_acc,
+        "val_acc": history.val_acc,
+        "best": [history.best_val_acc, history.best_epoch],
+        "params": model.params,
+    }
+
+
+@weight(4)
+@number("16.1")
+@visibility("visible")
+@tags("training", "digits")
+@time_limit(120)
+@judged_by(held_out_accuracy)
+@grader_data(digits_split(PUBLIC_SPLIT_SEED))
+def train_digits_public_split(sub, rng, data):
+    """train on 1438 digits, predict 359 held-out ones: at least 97% right"""
+    predictions = sub.train.train_digits(data["X_train"], data["y_train"], data["X_test"], rng)
+    return {"predictions": np.asarray(predictions)}
