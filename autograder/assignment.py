@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from autograder.cases import Case, collect, number_key
+from autograder.cases import Case, CaseDefinitionError, collect, number_key
 from autograder.config import AssignmentConfig
 
 CONFIG_FILE = "assignment.toml"
@@ -43,10 +43,20 @@ class Assignment:
         return self.folder / "fixtures" / "public.npz"
 
     def public_cases(self) -> list[Case]:
-        return collect([importlib.import_module(f"{self.name}.cases.public")])
+        return self._checked(collect([importlib.import_module(f"{self.name}.cases.public")]))
 
     def hidden_cases(self) -> list[Case]:
-        return collect([importlib.import_module(f"{self.name}.cases.hidden")])
+        return self._checked(collect([importlib.import_module(f"{self.name}.cases.hidden")]))
+
+    def _checked(self, cases: list[Case]) -> list[Case]:
+        budget = self.config.budget_s
+        for case in cases:
+            if case.timeout_s is not None and case.timeout_s > budget:
+                raise CaseDefinitionError(
+                    f"case {case.label}: time_limit({case.timeout_s:g}) is longer than the "
+                    f"assignment's budget_s ({budget:g})"
+                )
+        return cases
 
     def all_cases(self) -> list[Case]:
         cases = self.public_cases() + self.hidden_cases()

@@ -22,6 +22,7 @@ Whether a case is *public* or *hidden* is where it is defined (an assignment's
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -150,7 +151,7 @@ def from_function(func: Callable[..., Any]) -> Case:
     if points <= 0:
         raise CaseDefinitionError(f"case {name}: weight must be positive, got {points}")
     timeout = getattr(func, "__timeout__", None)
-    if timeout is not None and not timeout > 0:
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise CaseDefinitionError(f"case {name}: time_limit must be positive, got {timeout}")
     doc = (func.__doc__ or "").strip().splitlines()
     return Case(

@@ -38,6 +38,18 @@ def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Toleranc
             f"{name} has {_describe(got)}, expected {_describe(expected)}: "
             "check the shape you return (a missing keepdims, a transpose, or a squeeze)"
         )
+    if got.dtype == expected.dtype == np.bool_:
+        differ = got != expected
+        if not differ.any():
+            return None
+        if got.ndim == 0:
+            return f"{name} is {bool(got)}, expected {bool(expected)}"
+        first = tuple(int(i) for i in np.argwhere(differ)[0])
+        return (
+            f"{name} differs ({_describe(got)}): {int(differ.sum())} of {differ.size} entries; "
+            f"first at {_format_index(first)}: got {bool(got[first])}, "
+            f"expected {bool(expected[first])}"
+        )
     g = got.astype(np.float64)
     e = expected.astype(np.float64)
     close = np.isclose(g, e, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
@@ -45,17 +57,19 @@ def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Toleranc
         return None
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_err = np.abs(g - e)
-        rel_err = abs_err / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
-    abs_err = np.where(close, 0.0, np.nan_to_num(abs_err, nan=np.inf))
-    rel_err = np.where(close, 0.0, np.nan_to_num(rel_err, nan=np.inf))
+        rel_err = abs_err / np.abs(e)
+    abs_err = np.where(close, 0.0, np.nan_to_num(abs_err, nan=np.inf, posinf=np.inf))
+    # relative errors where the expected value is not 0 (there, only the absolute one means)
+    rel_err = np.where(close | (e == 0), 0.0, np.nan_to_num(rel_err, nan=np.inf, posinf=np.inf))
     first = tuple(int(i) for i in np.argwhere(~close)[0])
     n_bad = int((~close).sum())
     where = _format_index(first) if got.ndim else "the value"
     got_at, expected_at = g[first] if got.ndim else g[()], e[first] if got.ndim else e[()]
+    relative = f", max rel error {rel_err.max():.3g}" if rel_err.max() > 0 else ""
     return (
         f"{name} differs ({_describe(got)}, expected {_describe(expected)}): "
         f"{n_bad} of {close.size} values outside rtol={tol.rtol:g}, atol={tol.atol:g}; "
-        f"max abs error {abs_err.max():.3g}, max rel error {rel_err.max():.3g}; "
+        f"max abs error {abs_err.max():.3g}{relative}; "
         f"first difference at {where}: got {got_at:.6g}, expected {expected_at:.6g}"
     )
 
@@ -83,9 +97,17 @@ def compare(got: Outputs, expected: Outputs, tol: Tolerance = Tolerance()) -> st
     problem = _structure_message(flat_got, flat_expected)
     if problem:
         return problem
+    problems = []
     for path, want in flat_expected.items():
         name = format_path(path) if path else "the returned value"
         problem = compare_leaf(name, flat_got[path], want, tol)
         if problem:
-            return problem
-    return None
+            problems.append((name, problem))
+    if not problems:
+        return None
+    message = problems[0][1]
+    if len(problems) > 1:  # the first in detail, the others by name: a wrong lr shows too
+        others = [name for name, _ in problems[1:]]
+        shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+        message += f". Also differing: {shown}"
+    return message

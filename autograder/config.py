@@ -55,7 +55,10 @@ class AssignmentConfig:
         files = tuple(raw["files"])
         if not files or not all(isinstance(f, str) and f.endswith(".py") for f in files):
             raise ConfigError(f"{source}: files must be a non-empty list of .py file names")
-        forbidden = {k: tuple(v) for k, v in raw.get("forbidden_imports", {}).items()}
+        listed = raw.get("forbidden_imports", {})
+        if not all(isinstance(v, list) for v in listed.values()):
+            raise ConfigError(f"{source}: each forbidden_imports entry must be a list of modules")
+        forbidden = {k: tuple(v) for k, v in listed.items()}
         everywhere = forbidden.pop("*", ())
         stray = sorted(set(forbidden) - set(files))
         if stray:
@@ -77,7 +80,9 @@ class AssignmentConfig:
             files=files,
             requirements=tuple(raw.get("requirements", ())),
             forbidden_imports={
-                f: tuple(dict.fromkeys(everywhere + forbidden.get(f, ()))) for f in files
+                f: tuple(dict.fromkeys(everywhere + forbidden.get(f, ())))
+                for f in files
+                if everywhere or forbidden.get(f)
             },
             case_timeout_s=timeout,
         )

@@ -90,6 +90,10 @@ def _drain(stream: object, log: EngineLog, lock: threading.Lock) -> None:
             log.add(chunk)
 
 
+def _timed_out(seconds: float) -> str:
+    return f"timed out after {seconds:g} s (too slow, or an infinite loop)"
+
+
 def _describe_exit(code: int) -> str:
     # A signal shows as -N from a direct child, as 128 + N through bubblewrap's init.
     number = -code if code < 0 else code - 128 if code > 128 else 0
@@ -229,7 +233,8 @@ class Engine:
         imported), within `STARTUP_S`; each case's timeout counts from then on."""
         reader = FrameReader(fd, self.max_payload)
         done, ready = 0, False
-        deadline = time.monotonic() + STARTUP_S
+        # no deadline goes past the budget's end: a long case started late is cut there
+        deadline = min(time.monotonic() + STARTUP_S, stop)
         while done < len(pending):
             index, request = pending[done]
             try:
@@ -240,7 +245,7 @@ class Engine:
                 return done + 1
             if frame is not None and not ready:
                 ready = True
-                deadline = time.monotonic() + request.timeout_s
+                deadline = min(time.monotonic() + request.timeout_s, stop)
                 if frame.header.get("ready"):
                     continue
             if frame is not None:
@@ -253,14 +258,16 @@ class Engine:
                 if done < len(pending):
                     if time.monotonic() >= stop:
                         return done
-                    deadline = time.monotonic() + pending[done][1].timeout_s
+                    deadline = min(time.monotonic() + pending[done][1].timeout_s, stop)
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                message = f"timed out after {request.timeout_s:g} s (an infinite loop?)"
+                kind, message = "timeout", _timed_out(request.timeout_s)
                 if not ready:
                     message = f"the grader's worker did not start within {STARTUP_S:g} s"
-                results[index] = judge(index, RunOutcome.failed("timeout", message))
+                if time.monotonic() >= stop:
+                    kind, message = "budget", "stopped: the grading time budget ran out"
+                results[index] = judge(index, RunOutcome.failed(kind, message))
                 return done + 1
             readable, _, _ = select.select([fd], [], [], min(remaining, 1.0))
             if readable:
@@ -271,7 +278,7 @@ class Engine:
                 try:
                     code = process.wait(timeout=max(remaining, 0.1))
                 except subprocess.TimeoutExpired:
-                    message = f"timed out after {request.timeout_s:g} s (an infinite loop?)"
+                    message = _timed_out(request.timeout_s)
                     results[index] = judge(index, RunOutcome.failed("timeout", message))
                     return done + 1
                 message = f"the submission {_describe_exit(code)}"

@@ -31,7 +31,7 @@ from autograder.outputs import Outputs
 from autograder.results import CaseResult, GradeReport
 from autograder.runner import RunOutcome
 from autograder.sandbox import Limits, Plan, plan
-from autograder.static import check_source
+from autograder.static import check_source, relative_imports, with_imports
 
 
 @dataclass
@@ -49,6 +49,11 @@ class Grader:
     @property
     def case_timeout_s(self) -> float:
         return self.assignment.config.case_timeout_s
+
+    def imports(self) -> dict[str, frozenset[str]]:
+        """Which submitted files import which, from the trusted copy of the package: a
+        case that uses model.py also needs the layers.py that model.py imports."""
+        return relative_imports(self.package_src, self.assignment.config.files)
 
     def timeout_of(self, case: Case) -> float:
         """The case's own time limit, or the assignment's."""
@@ -146,8 +151,15 @@ class Grader:
             if problem:
                 problems[name] = problem
         blocked: dict[str, str] = {}
+        imports = self.imports()
         for case in self.cases:
-            bad = [problems[f] for f in sorted(uses(case, config.files)) if f in problems]
+            direct = uses(case, config.files)
+            bad = [problems[f] for f in sorted(direct) if f in problems]
+            bad += [
+                f"{problems[f]} (this case needs it: {', '.join(sorted(direct))} imports it)"
+                for f in sorted(with_imports(direct, imports) - direct)
+                if f in problems
+            ]
             if bad:
                 blocked[case.name] = bad[0]
 

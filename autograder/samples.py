@@ -62,8 +62,9 @@ def _subtly_wrong(source: str) -> str:
     return re.sub(r"np\.mean\((\w+)\)", r"(np.sum(\1) / (len(\1) - 1))", source, count=1)
 
 
-def make(name: str, dest: Path) -> list[Path]:
-    """Write the samples of assignment ``name`` under ``dest``; return their folders."""
+def make(name: str, dest: Path, only: tuple[str, ...] | None = None) -> list[Path]:
+    """Write the samples of assignment ``name`` under ``dest`` (all of them, or those
+    named in ``only``); return their folders."""
     assignment = Assignment.load(name)
     files = {p.name: p.read_text() for p in assignment.module_paths()}
     first = assignment.config.files[0]
@@ -79,8 +80,13 @@ def make(name: str, dest: Path) -> list[Path]:
         ),
         "cheat": lambda f, s: make_stub(s, f) + (cheat if f == first else ""),
     }
+    unknown = sorted(set(only or ()) - set(variants))
+    if unknown:
+        raise ValueError(f"no samples named {unknown}; the samples are {sorted(variants)}")
     folders = []
     for label, transform in variants.items():
+        if only is not None and label not in only:
+            continue
         folder = dest / label
         folder.mkdir(parents=True, exist_ok=True)
         for filename, source in files.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 
 def _top(module: str) -> str:
@@ -45,3 +46,47 @@ def check_source(name: str, text: str, forbidden: tuple[str, ...]) -> str | None
             "remove that import"
         )
     return None
+
+
+def relative_imports(folder: Path, files: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """For each of ``files`` in the package ``folder``, the others it imports
+    (``from . import layers``, ``from .model import MLP``, ``from hw1 import layers``,
+    ``import hw1.model``), read from the copy given (the bundle's trusted stubs)."""
+    package = folder.name
+    found: dict[str, frozenset[str]] = {}
+    for name in files:
+        try:
+            tree = ast.parse((folder / name).read_text(encoding="utf-8-sig"))
+        except (OSError, SyntaxError, ValueError):
+            found[name] = frozenset()
+            continue
+        targets = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                parts = (node.module or "").split(".") if node.module else []
+                if node.level == 0 and parts[:1] == [package]:
+                    parts = parts[1:]  # an absolute import of the package itself
+                elif node.level != 1:
+                    continue
+                if parts:
+                    targets.add(f"{parts[0]}.py")
+                else:
+                    targets |= {f"{alias.name}.py" for alias in node.names}
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    parts = alias.name.split(".")
+                    if parts[0] == package and len(parts) > 1:
+                        targets.add(f"{parts[1]}.py")
+        found[name] = frozenset(targets & set(files) - {name})
+    return found
+
+
+def with_imports(used: frozenset[str], imports: dict[str, frozenset[str]]) -> frozenset[str]:
+    """``used`` and every file it imports, directly or through others."""
+    seen, todo = set(used), list(used)
+    while todo:
+        for target in imports.get(todo.pop(), frozenset()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return frozenset(seen)

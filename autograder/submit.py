@@ -18,21 +18,37 @@ from autograder.intake import MAX_FILE_BYTES
 from autograder.static import check_source
 
 
+def _is_stub(statement: ast.stmt, function: str, alone: bool) -> bool:
+    """A handout stub: ``raise NotImplementedError("<task>: <hint>")`` naming ``function``
+    (anywhere in the body: it may follow given code), or a bare ``raise
+    NotImplementedError`` that is the whole body. A student's own ``raise
+    NotImplementedError("unknown option")`` after real code is not a stub."""
+    if not isinstance(statement, ast.Raise):
+        return False
+    exc = statement.exc
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    if not (isinstance(target, ast.Name) and target.id == "NotImplementedError"):
+        return False
+    args = exc.args if isinstance(exc, ast.Call) else []
+    if not args:
+        return alone
+    message = args[0]
+    if not (isinstance(message, ast.Constant) and isinstance(message.value, str)):
+        return False
+    task = message.value.split(":", 1)[0]
+    return task.split(".")[-1] == function
+
+
 def unimplemented(tree: ast.Module) -> list[str]:
-    """Functions (and methods) whose body still holds a stub's ``raise NotImplementedError``
-    (as its own statement: a stub may follow lines of given code, as in a method that
-    builds its output node before the region)."""
+    """Functions (and methods) whose body still holds a stub."""
     names = []
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            for statement in node.body:
-                if not isinstance(statement, ast.Raise):
-                    continue
-                exc = statement.exc
-                target = exc.func if isinstance(exc, ast.Call) else exc
-                if isinstance(target, ast.Name) and target.id == "NotImplementedError":
-                    names.append(node.name)
-                    break
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]  # the docstring
+            if any(_is_stub(statement, node.name, len(body) == 1) for statement in body):
+                names.append(node.name)
     return names
 
 
@@ -78,7 +94,10 @@ def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
         if todo and len(todo) == len(known):
             stubs_only.append(name)
         elif todo:
-            warnings.append(f"{name}: not implemented yet: {', '.join(todo)}")
+            warnings.append(
+                f"{name}: not implemented yet: {', '.join(todo)} (a case that calls one of "
+                "them scores 0, even where it also checks functions you wrote)"
+            )
     if stubs_only and len(stubs_only) == len(config.files):
         errors.append(NOTHING_DONE)
     else:

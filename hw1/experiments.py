@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,6 @@ def run(out: Path, epochs: int, seed: int = 0) -> dict[str, History]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out.mkdir(parents=True, exist_ok=True)
     X_train, y_train, X_val, y_val = split(seed)
     initial = MLP([64, 128, 64, 10], np.random.default_rng(seed), l2=1e-4)
 
@@ -68,6 +68,7 @@ def run(out: Path, epochs: int, seed: int = 0) -> dict[str, History]:
             model, X_train, y_train, X_val, y_val, config, np.random.default_rng(seed + 1)
         )
 
+    out.mkdir(parents=True, exist_ok=True)
     best = histories["adam"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
     left.plot(best.loss, color="#c0c0c0", linewidth=0.8, label="each step")
@@ -102,7 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("plots"))
     parser.add_argument("--epochs", type=int, default=30)
     args = parser.parse_args(argv)
-    histories = run(args.out, args.epochs)
+    try:
+        histories = run(args.out, args.epochs)
+    except NotImplementedError as exc:
+        print(
+            f"not implemented yet: {exc}\nThe experiments train with your code: init, the "
+            "layers, the loss, MLP.loss, every optimizer, the schedule and train (tasks 2-15). "
+            "Finish those first; `make test` shows what is left.",
+            file=sys.stderr,
+        )
+        return 1
     for name, history in histories.items():
         print(f"{name:13s} best validation accuracy {history.best_val_acc:.1%}")
     print(f"wrote {args.out}/curves.png and {args.out}/optimizers.png")

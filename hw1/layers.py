@@ -247,6 +247,7 @@ def layernorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.n
     """Backward pass of layer normalization: batch normalization's formula with the sums
     taken over the features (axis 1) for dx; dgamma and dbeta still sum over the batch.
 
+    Inputs:  dout (N, D), the cache.
     Returns: dx (N, D), dgamma (D,), dbeta (D,).
     """
     # BEGIN SOLUTION: the batchnorm dx formula along axis 1 (D features, keepdims)

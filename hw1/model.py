@@ -11,6 +11,7 @@ optimizer can treat every parameter alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,8 +34,8 @@ class MLP:
     dims: [D, H1, ..., C], the input size, the hidden sizes, and the number of classes.
     activation: a key of ACTIVATIONS. dropout: the drop probability p (0: none).
     batchnorm: normalize each hidden affine output. l2: the L2 penalty strength.
-    Weights are initialized with Kaiming's scheme (Xavier's for tanh and sigmoid),
-    biases and betas at 0, gammas at 1.
+    weight_init: a function ``(fan_in, fan_out, rng) -> W``; by default Kaiming's scheme
+    (Xavier's for tanh and sigmoid). Biases and betas start at 0, gammas at 1.
     """
 
     def __init__(
@@ -45,13 +46,15 @@ class MLP:
         dropout: float = 0.0,
         batchnorm: bool = False,
         l2: float = 0.0,
+        weight_init: Callable[[int, int, np.random.Generator], np.ndarray] | None = None,
     ) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.dims, self.activation, self.dropout = list(dims), activation, dropout
         self.batchnorm, self.l2, self.rng = batchnorm, l2, rng
         self.num_layers = len(dims) - 1
-        scheme = init.xavier_normal if activation in ("tanh", "sigmoid") else init.kaiming_normal
+        default = init.xavier_normal if activation in ("tanh", "sigmoid") else init.kaiming_normal
+        scheme = weight_init or default
         self.params: dict[str, np.ndarray] = {}
         self.bn_state: list[dict[str, Any]] = []
         for i in range(1, self.num_layers + 1):

@@ -8,7 +8,8 @@ update stores back into it ("velocity", "m", "v", "t", ...). Return the new para
 as a new array (do not modify w in place) and the updated config. State arrays start
 as zeros of w's shape when absent from config.
 
-Conventions follow PyTorch's ``torch.optim`` exactly (tests/hw1 checks them against it).
+Conventions follow PyTorch's ``torch.optim`` exactly (the course's own tests check them
+against it, step by step).
 Momentum is written v <- mu v + g, w <- w - lr v: the velocity accumulates gradients,
 and the learning rate scales the step when it is taken, so a schedule that changes lr
 takes effect at once (CS231n's v <- mu v - lr g folds lr into the velocity instead; the

@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+AFFINE = ("dx", "dw", "db")  # the gradients a backward pass returns, named
+NORM = ("dx", "dgamma", "dbeta")
+
 
 def spawn(rng: np.random.Generator, k: int) -> list[np.random.Generator]:
     """``k`` independent generators drawn from ``rng``: a submission that draws too much
@@ -18,15 +21,20 @@ def spawn(rng: np.random.Generator, k: int) -> list[np.random.Generator]:
 def layer_check(
     forward: Callable[..., tuple[Any, Any]],
     backward: Callable[[np.ndarray, Any], Any],
-    inputs: Sequence[np.ndarray],
+    inputs: Sequence[Any],
     rng: np.random.Generator,
+    grads: Sequence[str] = ("dx",),
     **options: Any,
 ) -> dict[str, Any]:
-    """Forward on ``inputs``, then backward with a random upstream gradient."""
+    """Forward on ``inputs``, then backward with a random upstream gradient; the
+    gradients come back named (``grads``), so a message says which one differs."""
     out, cache = forward(*inputs, **options)
     dout = rng.normal(size=np.shape(out))
-    grads = backward(dout, cache)
-    return {"out": out, "grads": grads}
+    got = backward(dout, cache)
+    got = got if isinstance(got, tuple) else (got,)
+    if len(got) != len(grads):  # left as returned: the comparison names the mismatch
+        return {"out": out, "grads": list(got)}
+    return {"out": out, **dict(zip(grads, got, strict=True))}
 
 
 def optimizer_run(
@@ -50,22 +58,25 @@ def optimizer_run(
     return {"iterates": iterates, "state": kept, "w_unchanged": np.array_equal(w0, original)}
 
 
-def mlp_with_params(sub: Any, dims: list[int], rng: np.random.Generator, **options: Any) -> Any:
-    """An MLP of the submission whose parameters are drawn here, not by its init
-    functions: the cases of `MLP.loss` and `train` do not depend on the init task."""
+def mlp_with_params(
+    model_module: Any, dims: list[int], rng: np.random.Generator, **options: Any
+) -> Any:
+    """An MLP of the submission (``sub.model``) whose weights are drawn here, not by its
+    init functions (the cases of `MLP.loss` and `train` must not depend on Task 10), and
+    whose other parameters are random too (so a mix-up of biases, gammas and betas shows)."""
     build, draw, dropout = spawn(rng, 3)
-    model = sub.model.MLP(dims, build, **options)
-    model.params = {key: _draw(key, value.shape, draw) for key, value in model.params.items()}
+
+    def weight_init(fan_in: int, fan_out: int, _: np.random.Generator) -> np.ndarray:
+        return draw.normal(scale=np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+
+    model = model_module.MLP(dims, build, weight_init=weight_init, **options)
+    for key, value in model.params.items():
+        if key.startswith("gamma"):
+            model.params[key] = 1.0 + 0.1 * draw.normal(size=value.shape)
+        elif not key.startswith("W"):
+            model.params[key] = 0.1 * draw.normal(size=value.shape)
     model.rng = dropout
     return model
-
-
-def _draw(key: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    if key.startswith("W"):
-        return rng.normal(scale=np.sqrt(2.0 / shape[0]), size=shape)
-    if key.startswith("gamma"):
-        return 1.0 + 0.1 * rng.normal(size=shape)
-    return 0.1 * rng.normal(size=shape)
 
 
 def blobs(rng: np.random.Generator, n: int, d: int, k: int) -> tuple[np.ndarray, np.ndarray]:

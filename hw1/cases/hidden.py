@@ -11,7 +11,15 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from hw1.cases.checks import digits_split, held_out_accuracy
-from hw1.cases.harness import blobs, layer_check, mlp_with_params, optimizer_run, spawn
+from hw1.cases.harness import (
+    AFFINE,
+    NORM,
+    blobs,
+    layer_check,
+    mlp_with_params,
+    optimizer_run,
+    spawn,
+)
 
 # The held-out split of the graded digits case: no harder than the public one (the
 # reference reaches about 99% on it). tests/hw1 checks the reference's margin on both.
@@ -28,8 +36,8 @@ def affine_wide_and_single_example(sub, rng):
     wide = (rng.normal(size=(64, 100)), rng.normal(size=(100, 30)), rng.normal(size=30))
     single = (rng.normal(size=(1, 7)), rng.normal(size=(7, 2)), rng.normal(size=2))
     return {
-        "wide": layer_check(L.affine_forward, L.affine_backward, wide, rng),
-        "single": layer_check(L.affine_forward, L.affine_backward, single, rng),
+        "wide": layer_check(L.affine_forward, L.affine_backward, wide, rng, AFFINE),
+        "single": layer_check(L.affine_forward, L.affine_backward, single, rng, AFFINE),
     }
 
 
@@ -117,7 +125,7 @@ def batchnorm_backward_large(sub, rng):
     gamma, beta = rng.normal(size=30), rng.normal(size=30)
     L = sub.layers
     return layer_check(
-        L.batchnorm_forward, L.batchnorm_backward, (x, gamma, beta, {"train": True}), rng
+        L.batchnorm_forward, L.batchnorm_backward, (x, gamma, beta, {"train": True}), rng, NORM
     )
 
 
@@ -131,7 +139,9 @@ def layernorm_large_with_eps(sub, rng):
     x = rng.normal(size=(64, 50)) * np.exp(rng.uniform(-3, 3, size=(64, 1)))
     gamma, beta = rng.normal(size=50), rng.normal(size=50)
     L = sub.layers
-    return layer_check(L.layernorm_forward, L.layernorm_backward, (x, gamma, beta), rng, eps=1e-3)
+    return layer_check(
+        L.layernorm_forward, L.layernorm_backward, (x, gamma, beta), rng, NORM, eps=1e-3
+    )
 
 
 @weight(2)
@@ -187,7 +197,8 @@ def autodiff_reuse_and_derived_ops(sub, rng):
     kink = zero.relu() * b + (b - 10.0).relu()
     total = z + diamond + kink + b**-1.5
     total.backward()
-    return {"total": total.data, "grads": [x.grad, a.grad, b.grad, zero.grad, y.grad]}
+    grads = {"x": x.grad, "a": a.grad, "b": b.grad, "zero": zero.grad, "y": y.grad}
+    return {"total": total.data, "grad": grads}
 
 
 @weight(3)
@@ -210,7 +221,11 @@ def autodiff_deep_chain_and_softmax_loss(sub, rng):
         total = total + e
     loss = total.log() - logits[label]
     loss.backward()
-    return {"chain": [h.data, x0.grad], "loss": loss.data, "grads": [v.grad for v in logits]}
+    return {
+        "chain": {"out": h.data, "grad": x0.grad},
+        "loss": loss.data,
+        "grad": {f"logit{i}": v.grad for i, v in enumerate(logits)},
+    }
 
 
 @weight(3)
@@ -221,7 +236,7 @@ def autodiff_deep_chain_and_softmax_loss(sub, rng):
 def mlp_loss_batchnorm_dropout_tanh(sub, rng):
     """a [10, 8, 7, 6, 4] tanh MLP with batchnorm, dropout 0.2 and L2 0.05: train and eval"""
     model = mlp_with_params(
-        sub, [10, 8, 7, 6, 4], rng, activation="tanh", dropout=0.2, batchnorm=True, l2=0.05
+        sub.model, [10, 8, 7, 6, 4], rng, activation="tanh", dropout=0.2, batchnorm=True, l2=0.05
     )
     X, y = rng.normal(size=(12, 10)), rng.integers(0, 4, size=12)
     loss, grads = model.loss(X, y)
@@ -238,7 +253,7 @@ def mlp_loss_every_activation(sub, rng):
     X, y = rng.normal(size=(7, 5)), rng.integers(0, 3, size=7)
     results = {}
     for activation in ("leaky_relu", "sigmoid", "gelu"):
-        model = mlp_with_params(sub, [5, 6, 6, 3], rng, activation=activation)
+        model = mlp_with_params(sub.model, [5, 6, 6, 3], rng, activation=activation)
         results[activation] = model.loss(X, y)
     return results
 
@@ -305,7 +320,7 @@ def schedules_long_and_edges(sub, rng):
 def train_adam_batchnorm_dropout(sub, rng):
     """train with Adam, warm-up, batchnorm and dropout for 6 epochs; the best epoch is kept"""
     X, y = blobs(rng, 200, 6, 4)
-    model = mlp_with_params(sub, [6, 12, 4], rng, batchnorm=True, dropout=0.1)
+    model = mlp_with_params(sub.model, [6, 12, 4], rng, batchnorm=True, dropout=0.1)
     (train_rng,) = spawn(rng, 1)
     config = sub.train.TrainConfig(
         optimizer="adam", lr=0.03, epochs=6, batch_size=25, warmup=5, hyper={"beta2": 0.99}
@@ -316,7 +331,7 @@ def train_adam_batchnorm_dropout(sub, rng):
         "loss": history.loss,
         "lr": history.lr,
         "val_acc": history.val_acc,
-        "best": [history.best_val_acc, history.best_epoch],
+        "best": {"val_acc": history.best_val_acc, "epoch": history.best_epoch},
         "params": model.params,
         "running": [state["running_mean"], state["running_var"]],
     }

@@ -7,7 +7,15 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from hw1.cases.checks import PUBLIC_SPLIT_SEED, digits_split, held_out_accuracy
-from hw1.cases.harness import blobs, layer_check, mlp_with_params, optimizer_run, spawn
+from hw1.cases.harness import (
+    AFFINE,
+    NORM,
+    blobs,
+    layer_check,
+    mlp_with_params,
+    optimizer_run,
+    spawn,
+)
 
 
 @weight(2)
@@ -18,7 +26,7 @@ def affine_small(sub, rng):
     """affine forward and backward: x (4, 5), w (5, 3), b (3,)"""
     x, w, b = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3)
     L = sub.layers
-    return layer_check(L.affine_forward, L.affine_backward, (x, w, b), rng)
+    return layer_check(L.affine_forward, L.affine_backward, (x, w, b), rng, AFFINE)
 
 
 @weight(2)
@@ -84,7 +92,9 @@ def batchnorm_train_step(sub, rng):
     gamma, beta = 1.0 + 0.1 * rng.normal(size=4), rng.normal(size=4)
     state = {"train": True}
     L = sub.layers
-    result = layer_check(L.batchnorm_forward, L.batchnorm_backward, (x, gamma, beta, state), rng)
+    result = layer_check(
+        L.batchnorm_forward, L.batchnorm_backward, (x, gamma, beta, state), rng, NORM
+    )
     result["running_mean"], result["running_var"] = state["running_mean"], state["running_var"]
     return result
 
@@ -98,7 +108,7 @@ def layernorm_small(sub, rng):
     x = 1.0 + 2.0 * rng.normal(size=(5, 6))
     gamma, beta = 1.0 + 0.1 * rng.normal(size=6), rng.normal(size=6)
     L = sub.layers
-    return layer_check(L.layernorm_forward, L.layernorm_backward, (x, gamma, beta), rng)
+    return layer_check(L.layernorm_forward, L.layernorm_backward, (x, gamma, beta), rng, NORM)
 
 
 @weight(2)
@@ -138,13 +148,13 @@ def xavier_and_kaiming_small(sub, rng):
 @visibility("visible")
 @tags("autodiff")
 def autodiff_add_mul_pow_tanh(sub, rng):
-    """e = tanh((a b + c^2) a) + 3 b: value and gradients of a, b, c and the inner node"""
+    """e = tanh(d a) + 3 b + d with d = a b + c^2: value and gradients of a, b, c and d"""
     Value = sub.autodiff.Value
     a, b, c = (Value(float(v)) for v in 0.7 * rng.normal(size=3))
     d = a * b + c**2
-    e = (d * a).tanh() + b * 3.0
+    e = (d * a).tanh() + b * 3.0 + d  # d feeds a product and a sum: both must add up
     e.backward()
-    return {"e": e.data, "grads": [a.grad, b.grad, c.grad, d.grad]}
+    return {"e": e.data, "grad": {"a": a.grad, "b": b.grad, "c": c.grad, "d": d.grad}}
 
 
 @weight(1)
@@ -160,7 +170,7 @@ def autodiff_exp_log_relu(sub, rng):
         total = total + xi.exp()
     out = total.log() * ((x[0] - x[1]).relu() + (x[2] - x[3]).relu()) + x[0]
     out.backward()
-    return {"out": out.data, "grads": [xi.grad for xi in x]}
+    return {"out": out.data, "grad": {f"x{i}": xi.grad for i, xi in enumerate(x)}}
 
 
 @weight(3)
@@ -169,7 +179,7 @@ def autodiff_exp_log_relu(sub, rng):
 @tags("model")
 def mlp_loss_two_layers(sub, rng):
     """a [6, 5, 3] ReLU MLP with L2 0.1: loss, every gradient, and evaluation scores"""
-    model = mlp_with_params(sub, [6, 5, 3], rng, l2=0.1)
+    model = mlp_with_params(sub.model, [6, 5, 3], rng, l2=0.1)
     X, y = rng.normal(size=(4, 6)), rng.integers(0, 3, size=4)
     loss, grads = model.loss(X, y)
     return {"loss": loss, "grads": grads, "scores": model.loss(X)}
@@ -224,20 +234,21 @@ def schedules_small(sub, rng):
 @tags("training")
 @tolerance(rtol=1e-5, atol=1e-7)
 def train_on_blobs(sub, rng):
-    """train a [4, 16, 3] MLP with momentum for 4 epochs: history and best parameters"""
-    X, y = blobs(rng, 150, 4, 3)
-    model = mlp_with_params(sub, [4, 16, 3], rng)
+    """train a [4, 16, 3] MLP with momentum for 5 epochs: history, best epoch (with ties)"""
+    X, y = blobs(rng, 124, 4, 3)
+    model = mlp_with_params(sub.model, [4, 16, 3], rng)
     (train_rng,) = spawn(rng, 1)
     config = sub.train.TrainConfig(
-        optimizer="sgd_momentum", lr=0.05, epochs=4, batch_size=32, warmup=3
+        optimizer="sgd_momentum", lr=0.2, epochs=5, batch_size=32, warmup=3
     )
+    # four validation examples: accuracies tie, and a tie must go to the later epoch
     history = sub.train.train(model, X[:120], y[:120], X[120:], y[120:], config, train_rng)
     return {
         "loss": history.loss,
         "lr": history.lr,
         "train_acc": history.train_acc,
         "val_acc": history.val_acc,
-        "best": [history.best_val_acc, history.best_epoch],
+        "best": {"val_acc": history.best_val_acc, "epoch": history.best_epoch},
         "params": model.params,
     }
 

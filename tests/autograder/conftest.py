@@ -72,6 +72,20 @@ def gradescope(tmp_path_factory: pytest.TempPathFactory) -> GradescopeRoot:
 
 
 @pytest.fixture(scope="session")
+def gradescope_hw1(tmp_path_factory: pytest.TempPathFactory) -> GradescopeRoot:
+    dist = tmp_path_factory.mktemp("dist-hw1")
+    archive = build_zip("hw1", dist, secret="a test secret")
+    return GradescopeRoot(tmp_path_factory.mktemp("autograder-hw1"), archive)
+
+
+@pytest.fixture(scope="session")
+def hw1_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hw1-samples")
+    samples.make("hw1", folder, only=("reference", "stubs"))
+    return folder
+
+
+@pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("samples")
     samples.make("ps0", folder)

@@ -62,6 +62,7 @@ def test_duplicate_names_or_numbers_are_errors() -> None:
         (make("x", "1.1", points=0), "positive"),
         (make("x", "1.1", vis="secret"), "visibility"),
         (time_limit(0)(make("x", "1.1")), "time_limit"),
+        (time_limit(float("inf"))(make("x", "1.1")), "time_limit"),
     ],
 )
 def test_bad_metadata_is_an_error(func: object, problem: str) -> None:

@@ -57,4 +57,31 @@ def test_integers_and_booleans_compare_by_value() -> None:
     assert check([True, False], [True, False]) is None
     assert check(np.array([1, 2]), np.array([1.0, 2.0])) is None
     message = check([True, True], [True, False])
-    assert message is not None and "out[1] differs" in message
+    assert message == "out[1] is True, expected False"
+
+
+def test_every_differing_output_is_named_and_the_first_explained() -> None:
+    expected = {"loss": np.ones(3), "lr": np.ones(3), "ok": np.zeros(2)}
+    got = {"loss": np.ones(3) * 2, "lr": np.zeros(3), "ok": np.zeros(2)}
+    message = check(got, expected)
+    assert message is not None
+    assert message.startswith("out['loss'] differs") and message.endswith(
+        "Also differing: out['lr']"
+    )
+
+
+def test_an_expected_zero_reports_no_meaningless_relative_error() -> None:
+    message = check(np.array([0.5, 1.0]), np.array([0.0, 1.0]))
+    assert message is not None and "max abs error 0.5" in message and "rel error" not in message
+
+
+def test_boolean_arrays_name_the_first_entry_that_differs() -> None:
+    message = check(np.array([True, False, True]), np.array([True, True, True]))
+    assert (
+        message is not None and "1 of 3 entries; first at (1,): got False, expected True" in message
+    )
+
+
+def test_an_infinite_error_reads_inf() -> None:
+    message = check(np.array([np.inf]), np.array([1.0]))
+    assert message is not None and "max abs error inf" in message

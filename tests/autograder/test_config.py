@@ -22,6 +22,7 @@ def test_a_valid_config_loads_typed() -> None:
         ({"files": []}, "non-empty list"),
         ({"files": ["a.txt"]}, "non-empty list"),
         ({"forbidden_imports": {"b.py": ["torch"]}}, "not submitted"),
+        ({"forbidden_imports": {"a.py": "torch"}}, "must be a list"),
         ({"case_timeout_s": 0}, "positive"),
     ],
 )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
-from autograder.static import check_source, imported_modules
+from autograder.static import check_source, imported_modules, relative_imports, with_imports
 
 FORBIDDEN = ("torch", "scipy")
 
@@ -90,3 +91,27 @@ def test_a_null_byte_gives_a_message_rather_than_an_exception() -> None:
     assert message is not None
     assert message.startswith("arrays.py does not parse")
     assert "null" in message
+
+
+def test_relative_imports_are_followed_to_every_file_a_case_needs(tmp_path: Path) -> None:
+    files = ("layers.py", "model.py", "train.py", "autodiff.py", "broken.py")
+    (tmp_path / "layers.py").write_text("import numpy as np\n")
+    (tmp_path / "model.py").write_text("from . import layers, numpy_helpers\n")
+    (tmp_path / "train.py").write_text("from .model import MLP\nfrom .. import elsewhere\n")
+    (tmp_path / "autodiff.py").write_text("import math\n")
+    (tmp_path / "broken.py").write_text("def f(:\n")
+    imports = relative_imports(tmp_path, files)
+    assert imports["model.py"] == {"layers.py"} and imports["train.py"] == {"model.py"}
+    assert imports["broken.py"] == frozenset()
+    assert with_imports(frozenset({"train.py"}), imports) == {"train.py", "model.py", "layers.py"}
+    assert with_imports(frozenset({"autodiff.py"}), imports) == {"autodiff.py"}
+
+
+def test_absolute_imports_of_the_package_itself_count_too(tmp_path: Path) -> None:
+    package = tmp_path / "hw9"
+    package.mkdir()
+    (package / "a.py").write_text("from hw9 import b\nimport hw9.c\nfrom hw9.d import f\n")
+    for name in "bcd":
+        (package / f"{name}.py").write_text("import numpy\n")
+    imports = relative_imports(package, ("a.py", "b.py", "c.py", "d.py"))
+    assert imports["a.py"] == {"b.py", "c.py", "d.py"}
