@@ -9,6 +9,9 @@
    Gradescope's 10 minutes at half a CPU with room to spare (aim: under 60 s here).
 5. The time the reference `train_digits` takes to train its MLP to 97% on digits, on
    one core, and the accuracy it reaches on the public and hidden splits.
+6. hw2's numpy convolution, forward and backward on x (50, 3, 32, 32), w (16, 3, 3, 3),
+   padding 1, float64, one core: the fast version against PyTorch's conv2d (target:
+   within 10 times) and the naive one against the fast (target: 100 times slower or more).
 """
 
 from __future__ import annotations
@@ -62,6 +65,35 @@ for name, seed in (("public", PUBLIC_SPLIT_SEED), ("hidden", HIDDEN_SPLIT_SEED))
                                np.random.default_rng(0))
     took = time.perf_counter() - start
     print(name, took, float(np.mean(predictions == judge["y_test"])))
+"""
+
+
+CONV = """
+import os
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+import time
+import numpy as np
+import torch
+from hw2 import conv
+torch.set_num_threads(1)
+rng = np.random.default_rng(0)
+x, w, b = rng.normal(size=(50, 3, 32, 32)), rng.normal(size=(16, 3, 3, 3)), rng.normal(size=16)
+xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+def best(step, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return min(times)
+def ours(speed):
+    out, cache = getattr(conv, f"conv_forward_{speed}")(x, w, b, 1, 1)
+    getattr(conv, f"conv_backward_{speed}")(np.ones_like(out), cache)
+def theirs():
+    out = torch.nn.functional.conv2d(xt, wt, bt, padding=1)
+    out.backward(torch.ones_like(out))
+print(best(lambda: ours("fast"), 10), best(theirs, 10), best(lambda: ours("naive"), 1))
 """
 
 
@@ -169,6 +201,15 @@ def main() -> None:
                 f"5. training the reference MLP on digits ({name} split), {where}: "
                 f"{float(took):.1f} s to {float(accuracy):.1%} (target: 97%)"
             )
+
+        argv, where = _one_core([python, "-c", CONV])
+        out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout.split()
+        fast, torch_time, naive = (float(v) for v in out)
+        print(
+            f"6. hw2 convolution forward+backward, {where}: fast {fast * 1e3:.0f} ms, "
+            f"PyTorch {torch_time * 1e3:.0f} ms ({fast / torch_time:.1f} times; target: "
+            f"within 10), naive {naive:.1f} s ({naive / fast:.0f} times the fast; target: 100+)"
+        )
         print(f"   machine: {os.cpu_count()} cores")
 
 

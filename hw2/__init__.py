@@ -1,0 +1,1 @@
+"""HW2: convolutional networks, from scratch in numpy and in PyTorch."""

@@ -1,0 +1,136 @@
+"""2-D convolution (cross-correlation, as in every deep-learning library), forward and
+backward: a naive version that mirrors the definition, and a fast one.
+
+Shapes: x (N, C, H, W) images; w (F, C, KH, KW) filters; b (F,) biases; stride s and
+zero padding p on each side; output (N, F, H', W') with
+
+    H' = (H + 2p - KH) // s + 1,     W' = (W + 2p - KW) // s + 1,
+    out[n, f, i, j] = b[f] + sum_{c, u, v} xp[n, c, s i + u, s j + v] w[f, c, u, v],
+
+where xp is x padded with p zeros on each side of both spatial axes. The pair of
+functions follows hw1's interface: ``forward -> (out, cache)``, ``backward(dout,
+cache) -> (dx, dw, db)``, each gradient with its input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+Cache = Any
+
+
+def output_size(size: int, kernel: int, stride: int, pad: int) -> int:
+    """H' (or W') for an input side ``size``; raises when the kernel does not fit."""
+    padded = size + 2 * pad
+    if kernel > padded:
+        raise ValueError(f"a kernel of {kernel} does not fit an input of {size} padded by {pad}")
+    return (padded - kernel) // stride + 1
+
+
+def _pad(x: np.ndarray, pad: int) -> np.ndarray:
+    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+
+
+def conv_forward_naive(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
+) -> tuple[np.ndarray, Cache]:
+    """The definition above, with explicit loops over n, f, i and j (each step one
+    elementwise product of a (C, KH, KW) window with a filter, summed).
+
+    Returns: out (N, F, H', W'), and a cache.
+    """
+    # BEGIN SOLUTION: pad, then loop over examples, filters and output positions
+    n_, _, h, w_ = x.shape
+    f_, _, kh, kw = w.shape
+    ho, wo = output_size(h, kh, stride, pad), output_size(w_, kw, stride, pad)
+    xp = _pad(x, pad)
+    out = np.zeros((n_, f_, ho, wo))
+    for n in range(n_):
+        for f in range(f_):
+            for i in range(ho):
+                for j in range(wo):
+                    window = xp[n, :, i * stride : i * stride + kh, j * stride : j * stride + kw]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out, (x, w, stride, pad)
+    # END SOLUTION
+
+
+def conv_backward_naive(
+    dout: np.ndarray, cache: Cache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of `conv_forward_naive`, with the same loops: each output
+    position (n, f, i, j) adds ``dout[n, f, i, j] * w[f]`` to the gradient of its
+    window of xp, and ``dout[n, f, i, j] * window`` to dw[f]; db[f] sums dout[:, f].
+    Crop the padding off the gradient of xp to get dx.
+
+    Returns: dx (N, C, H, W), dw (F, C, KH, KW), db (F,).
+    """
+    # BEGIN SOLUTION: accumulate into the padded gradient and dw in the forward's loops
+    x, w, stride, pad = cache
+    _, _, kh, kw = w.shape
+    xp = _pad(x, pad)
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    n_, f_, ho, wo = dout.shape
+    for n in range(n_):
+        for f in range(f_):
+            for i in range(ho):
+                for j in range(wo):
+                    rows = slice(i * stride, i * stride + kh)
+                    cols = slice(j * stride, j * stride + kw)
+                    dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]
+                    dw[f] += dout[n, f, i, j] * xp[n, :, rows, cols]
+    dx = dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
+    return dx, dw, dout.sum(axis=(0, 2, 3))
+    # END SOLUTION
+
+
+def conv_forward_fast(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
+) -> tuple[np.ndarray, Cache]:
+    """The same convolution as one matrix product (im2col).
+
+    ``sliding_window_view(xp, (KH, KW), axis=(2, 3))[:, :, ::s, ::s]`` is a view of
+    every window, shape (N, C, H', W', KH, KW), made without copying; contracting its
+    (C, KH, KW) axes with those of w (``np.tensordot``) computes all outputs at once.
+    No Python loop.
+
+    Returns: out (N, F, H', W'), and a cache.
+    """
+    # BEGIN SOLUTION: a strided view of the windows, one tensordot, the bias broadcast
+    _, _, kh, kw = w.shape
+    output_size(min(x.shape[2:]), max(kh, kw), stride, pad)  # raises when it does not fit
+    xp = _pad(x, pad)
+    windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H', W', F)
+    out = out.transpose(0, 3, 1, 2) + b[None, :, None, None]
+    return np.ascontiguousarray(out), (x.shape, xp, windows, w, stride, pad)
+    # END SOLUTION
+
+
+def conv_backward_fast(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of `conv_forward_fast`.
+
+    dw is one tensordot of dout with the windows (over N, H', W'). For dx, each kernel
+    offset (u, v) sends ``sum_f dout[:, f] w[f, :, u, v]`` to the strided slice
+    ``dxp[:, :, u : u + s H' : s, v : v + s W' : s]``: a loop over the KH * KW offsets
+    (9 for a 3x3 kernel), each step one product over F. Crop the padding at the end.
+
+    Returns: dx (N, C, H, W), dw (F, C, KH, KW), db (F,).
+    """
+    # BEGIN SOLUTION: dw by tensordot with the windows; dx by a loop over kernel offsets
+    x_shape, xp, windows, w, stride, pad = cache
+    _, _, kh, kw = w.shape
+    _, _, ho, wo = dout.shape
+    dw = np.tensordot(dout, windows, axes=([0, 2, 3], [0, 2, 3]))  # (F, C, KH, KW)
+    dcols = np.tensordot(dout, w, axes=([1], [0]))  # (N, H', W', C, KH, KW)
+    dxp = np.zeros_like(xp)
+    for u in range(kh):
+        for v in range(kw):
+            target = dxp[:, :, u : u + stride * ho : stride, v : v + stride * wo : stride]
+            target += dcols[:, :, :, :, u, v].transpose(0, 3, 1, 2)
+    dx = dxp[:, :, pad : pad + x_shape[2], pad : pad + x_shape[3]]
+    return dx, dw, dout.sum(axis=(0, 2, 3))
+    # END SOLUTION
