@@ -1,0 +1,132 @@
+"""A convolutional network in PyTorch for 8x8 digit images, and its training loop.
+
+Device-agnostic: everything runs on ``device()``, CUDA when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class DigitsCNN(nn.Module):
+    """conv3x3(1 -> c) BN ReLU, conv3x3(c -> c) BN ReLU, maxpool 2     (N, c, 4, 4)
+    conv3x3(c -> 2c) BN ReLU, maxpool 2                                (N, 2c, 2, 2)
+    flatten, dropout, linear(8c -> 10)                                  (N, 10)
+
+    Input: (N, 1, 8, 8) images scaled to [0, 1]. Output: class scores (N, 10).
+    """
+
+    def __init__(self, channels: int = 32, dropout: float = 0.25) -> None:
+        super().__init__()
+        # BEGIN SOLUTION: the three conv blocks of the docstring, then the classifier
+        c = channels
+
+        def block(cin: int, cout: int) -> list[nn.Module]:
+            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+
+        self.features = nn.Sequential(
+            *block(1, c), *block(c, c), nn.MaxPool2d(2), *block(c, 2 * c), nn.MaxPool2d(2)
+        )
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(8 * c, 10))
+        # END SOLUTION
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # BEGIN SOLUTION: features, then classifier
+        return self.classifier(self.features(x))  # (N, 10)
+        # END SOLUTION
+
+
+def shift_augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Shift each image by up to one pixel in each direction (zeros fill in): the
+    digits are centred only roughly, so the network should not care where exactly."""
+    # BEGIN SOLUTION: pad by 1, then crop an 8x8 window at a random offset per image
+    n = x.shape[0]
+    padded = nn.functional.pad(x, (1, 1, 1, 1))
+    dy = torch.randint(0, 3, (n,), generator=generator)
+    dx = torch.randint(0, 3, (n,), generator=generator)
+    rows = (dy[:, None] + torch.arange(8))[:, None, :, None]  # (N, 1, 8, 1)
+    cols = (dx[:, None] + torch.arange(8))[:, None, None, :]  # (N, 1, 1, 8)
+    batch = torch.arange(n)[:, None, None, None]
+    return padded[batch, torch.zeros_like(batch), rows, cols]
+    # END SOLUTION
+
+
+@dataclass(frozen=True)
+class CNNConfig:
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    augment: bool = True
+
+
+def fit(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    config: CNNConfig,
+    seed: int,
+) -> list[float]:
+    """Train ``model`` with AdamW and a one-cycle schedule over a shuffled DataLoader;
+    return the mean training loss of each epoch."""
+    # BEGIN SOLUTION: a seeded DataLoader, AdamW, OneCycleLR, augmentation per batch
+    generator = torch.Generator().manual_seed(seed)
+    loader = DataLoader(
+        TensorDataset(X, y), batch_size=config.batch_size, shuffle=True, generator=generator
+    )
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=config.epochs * len(loader)
+    )
+    target = device()
+    model.to(target).train()
+    losses = []
+    for _ in range(config.epochs):
+        total = 0.0
+        for xb, yb in loader:
+            if config.augment:
+                xb = shift_augment(xb, generator)
+            xb, yb = xb.to(target), yb.to(target)
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += loss.item() * len(yb)
+        losses.append(total / len(y))
+    return losses
+    # END SOLUTION
+
+
+@torch.no_grad()
+def predict(model: nn.Module, X: torch.Tensor) -> np.ndarray:
+    model.eval()
+    return model(X.to(device())).argmax(dim=1).cpu().numpy()
+
+
+def train_digits_cnn(
+    X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, seed: int
+) -> np.ndarray:
+    """The graded task: train a CNN on 8x8 digits (pixels 0..16), predict X_test.
+
+    Inputs:  X_train (N, 64), y_train (N,), X_test (M, 64), a seed for torch.
+    Returns: predictions (M,), integers in 0..9.
+    """
+    # BEGIN SOLUTION: scale to [0, 1], reshape to (N, 1, 8, 8), fit, predict
+    torch.manual_seed(seed)
+    images = lambda X: torch.tensor(X / 16.0, dtype=torch.float32).reshape(-1, 1, 8, 8)  # noqa: E731
+    model = DigitsCNN()
+    fit(model, images(X_train), torch.tensor(y_train), CNNConfig(), seed)
+    return predict(model, images(X_test))
+    # END SOLUTION
