@@ -5,6 +5,7 @@ Device-agnostic: everything runs on ``device()``, CUDA when there is one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,15 +70,19 @@ class CNNConfig:
     augment: bool = True
 
 
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
 def fit(
     model: nn.Module,
     X: torch.Tensor,
     y: torch.Tensor,
     config: CNNConfig,
     seed: int,
+    loss_fn: LossFn = nn.functional.cross_entropy,
 ) -> list[float]:
-    """Train ``model`` with AdamW and a one-cycle schedule over a shuffled DataLoader;
-    return the mean training loss of each epoch."""
+    """Train ``model`` with AdamW and a one-cycle schedule over a shuffled DataLoader,
+    minimizing ``loss_fn(scores, labels)``; return the mean training loss of each epoch."""
     # BEGIN SOLUTION: a seeded DataLoader, AdamW, OneCycleLR, augmentation per batch
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(
@@ -98,7 +103,7 @@ def fit(
             if config.augment:
                 xb = shift_augment(xb, generator)
             xb, yb = xb.to(target), yb.to(target)
-            loss = nn.functional.cross_entropy(model(xb), yb)
+            loss = loss_fn(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

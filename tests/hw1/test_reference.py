@@ -5,7 +5,7 @@ with autograd, so most layer checks are one line."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -16,7 +16,14 @@ from hw1 import init, layers, losses, optim
 from hw1.autodiff import Value
 from hw1.model import MLP
 
-torch.set_default_dtype(torch.float64)
+
+@pytest.fixture(autouse=True)
+def _float64() -> Iterator[None]:
+    """Compare in float64; restore the default afterwards (it is global to the process)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ are both checked against the oracle, not only against each other."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,14 @@ import torch.nn.functional as F
 
 from hw2 import conv, normalization, pool
 
-torch.set_default_dtype(torch.float64)
+
+@pytest.fixture(autouse=True)
+def _float64() -> Iterator[None]:
+    """Compare in float64; restore the default afterwards (it is global to the process)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
 
 
 def check(
