@@ -2,7 +2,8 @@
 
 ``build(name, dest)`` writes::
 
-    dest/engine/      autograder/ and dlkit/           readable by the worker
+    dest/engine/      autograder/, dlkit/, and the solved modules of earlier assignments
+                      this one depends on                  readable by the worker
     dest/package/     <name>/ as students have it (stubs), plus the hidden cases
                       (the worker runs case code; it never sees expected values)
     dest/trusted/     mode 0700: the reference <name>/, expected.npz (every case's
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import autograder
 import dlkit
-from autograder import outputs
+from autograder import depends, outputs
 from autograder.assignment import Assignment
 from autograder.cases import seed_for
 from autograder.handout import copy_tree, write_stub_package
@@ -37,6 +38,7 @@ def build(name: str, dest: Path, secret: str | None = None) -> Path:
     engine, package, trusted = dest / "engine", dest / "package", dest / "trusted"
     copy_tree(Path(autograder.__file__).parent, engine / "autograder")
     copy_tree(Path(dlkit.__file__).parent, engine / "dlkit")
+    depends.vendor(assignment.config.depends, engine)
     write_stub_package(assignment, package / name)
     shutil.copyfile(
         assignment.folder / "cases" / "hidden.py", package / name / "cases" / "hidden.py"

@@ -30,6 +30,8 @@ class AssignmentConfig:
         by then are not run (Gradescope stops an autograder after 10 minutes).
     protected_data: path fragments of data set files that submitted code may not open
         while graded (it gets its data from the grader).
+    depends: modules of earlier assignments this one builds on ("hw1.layers"), shipped
+        solved with the handout and the grader (see `autograder.depends`).
     """
 
     title: str
@@ -40,6 +42,7 @@ class AssignmentConfig:
     memory_mb: int = 2048
     budget_s: float = 480.0
     protected_data: tuple[str, ...] = ()
+    depends: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str) -> AssignmentConfig:
@@ -72,7 +75,14 @@ class AssignmentConfig:
         budget = float(raw.get("budget_s", 480.0))
         if budget < timeout:
             raise ConfigError(f"{source}: budget_s ({budget}) is shorter than case_timeout_s")
+        depends = tuple(raw.get("depends", ()))
+        malformed = [d for d in depends if not isinstance(d, str) or d.count(".") != 1]
+        if malformed:
+            raise ConfigError(
+                f"{source}: depends entries must read 'package.module', got {malformed}"
+            )
         return cls(
+            depends=depends,
             protected_data=tuple(str(p) for p in raw.get("protected_data", ())),
             budget_s=budget,
             memory_mb=memory,

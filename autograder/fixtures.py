@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import dlkit
+from autograder import depends
 from autograder.assignment import Assignment
 from autograder.cases import case_seed
 from autograder.outputs import Outputs, load, save
@@ -21,10 +22,12 @@ REFRESH_HINT = "run `make fixtures HW={name}` and commit {path}"
 
 
 def _inputs(assignment: Assignment) -> list[Path]:
-    """The files that determine the public outputs: the package but its hidden cases, dlkit."""
+    """The files that determine the public outputs: the package but its hidden cases,
+    dlkit, and the modules of earlier assignments it depends on."""
     dlkit_folder = Path(dlkit.__file__).parent
     package = [p for p in assignment.folder.rglob("*.py") if p.name != "hidden.py"]
-    return sorted(package) + sorted(dlkit_folder.rglob("*.py"))
+    earlier = [depends.source_file(m) for m in assignment.config.depends]
+    return sorted(package) + sorted(dlkit_folder.rglob("*.py")) + earlier
 
 
 def fingerprint(assignment: Assignment) -> str:

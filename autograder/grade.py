@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import outputs
+from autograder import depends, outputs
 from autograder.assignment import Assignment
 from autograder.cases import Case, seed_for
 from autograder.engine import CaseRequest, Engine, EngineLog, Workspace
@@ -193,6 +193,9 @@ class Grader:
         engine_root = scratch / "engine"
         for package in ("autograder", "dlkit"):
             shutil.copytree(self.engine_root / package, engine_root / package, ignore=ignore)
+        for relative in depends.relative_files(self.assignment.config.depends):
+            (engine_root / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.engine_root / relative, engine_root / relative)
         for file, data in files.items():
             if file not in problems:
                 (package_root / name / file).write_bytes(data)

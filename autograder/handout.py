@@ -16,7 +16,7 @@ from pathlib import Path
 
 import autograder
 import dlkit
-from autograder import fixtures
+from autograder import depends, fixtures
 from autograder.assignment import TASKS_FILE, Assignment
 from autograder.regions import find_regions, make_stub
 
@@ -129,6 +129,7 @@ def build(name: str, dist: Path, refresh: bool = True) -> Path:
     )
     copy_tree(engine, out / "autograder", skip=skip)
     copy_tree(Path(dlkit.__file__).parent, out / "dlkit")
+    depends.vendor(assignment.config.depends, out)
     readme = (assignment.folder / "README.md").read_text()
     (out / "README.md").write_text(
         readme.rstrip("\n") + "\n" + _render("COMMANDS.md.tmpl", assignment)
