@@ -24,6 +24,12 @@ class DigitsCNN(nn.Module):
     flatten, dropout, linear(8c -> 10)                                  (N, 10)
 
     Input: (N, 1, 8, 8) images scaled to [0, 1]. Output: class scores (N, 10).
+
+    Build it as two ``nn.Sequential`` attributes, in this order (the grader loads
+    weights by these names): ``features`` = Conv2d, BatchNorm2d, ReLU, Conv2d,
+    BatchNorm2d, ReLU, MaxPool2d, Conv2d, BatchNorm2d, ReLU, MaxPool2d (convolutions
+    with padding 1 and no bias: the BN after each has its own shift), and
+    ``classifier`` = Flatten, Dropout, Linear.
     """
 
     def __init__(self, channels: int = 32, dropout: float = 0.25) -> None:

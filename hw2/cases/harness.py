@@ -1,0 +1,82 @@
+"""Set-ups the cases of hw2 share. Every random input comes from the case's generator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+CONV = ("dx", "dw", "db")  # the gradients a backward pass returns, named
+NORM = ("dx", "dgamma", "dbeta")
+
+
+def layer_check(
+    forward: Callable[..., tuple[Any, Any]],
+    backward: Callable[[np.ndarray, Any], Any],
+    inputs: Sequence[Any],
+    rng: np.random.Generator,
+    grads: Sequence[str] = ("dx",),
+    **options: Any,
+) -> dict[str, Any]:
+    """Forward on ``inputs``, then backward with a random upstream gradient."""
+    out, cache = forward(*inputs, **options)
+    dout = rng.normal(size=np.shape(out))
+    got = backward(dout, cache)
+    got = got if isinstance(got, tuple) else (got,)
+    if len(got) != len(grads):  # left as returned: the comparison names the mismatch
+        return {"out": out, "grads": list(got)}
+    return {"out": out, **dict(zip(grads, got, strict=True))}
+
+
+def with_weights(module: nn.Module, rng: np.random.Generator) -> nn.Module:
+    """``module`` in float64 with every floating entry of its state (weights, biases,
+    running statistics) drawn from ``rng``, in the order of the entries' names: a module
+    built as its docstring says gets the same values as the reference's."""
+    module = module.double()
+    state = module.state_dict()
+    loaded = {}
+    for key in sorted(state):
+        value = state[key]
+        if not value.is_floating_point():
+            loaded[key] = value
+        elif key.endswith("running_var"):
+            loaded[key] = torch.tensor(rng.uniform(0.5, 1.5, size=tuple(value.shape)))
+        else:
+            loaded[key] = torch.tensor(0.3 * rng.normal(size=tuple(value.shape)))
+    module.load_state_dict(loaded)
+    return module
+
+
+def shapes(module: nn.Module) -> list[list[int]]:
+    """The shapes of the module's state entries, in the order of their names."""
+    state = module.state_dict()
+    return [list(state[key].shape) for key in sorted(state)]
+
+
+def tensor(rng: np.random.Generator, *size: int, scale: float = 1.0) -> torch.Tensor:
+    return torch.tensor(scale * rng.normal(size=size))
+
+
+def conv_inputs(
+    rng: np.random.Generator, x_shape: tuple[int, ...], w_shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, w and b of the given shapes."""
+    return rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+
+
+def tiny_cnn(rng: np.random.Generator) -> nn.Module:
+    """A fixed small CNN of the grader's own, for the saliency and Grad-CAM cases."""
+    torch.manual_seed(int(rng.integers(2**31)))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(4, 6, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(24, 3),
+    )
+    return model.double()

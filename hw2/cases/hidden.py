@@ -1,0 +1,286 @@
+"""Hidden cases of hw2: never in the handout; the grader draws their inputs from a secret seed."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+
+from autograder.cases import grader_data, judged_by, time_limit, tolerance
+from hw2.cases.checks import digits_split, held_out_accuracy, one_pixel_shifts
+from hw2.cases.harness import (
+    CONV,
+    NORM,
+    conv_inputs,
+    layer_check,
+    shapes,
+    tensor,
+    tiny_cnn,
+    with_weights,
+)
+
+# The held-out split of the graded digits case; tests/hw2 checks the reference's margin.
+HIDDEN_SPLIT_SEED = 2026
+
+
+@weight(5)
+@number("1.2")
+@visibility("visible")
+@tags("numpy", "convolution")
+def conv_naive_strided_rectangular(sub, rng):
+    """naive convolution with stride 2, no padding, a 3x2 kernel, on (2, 2, 7, 6)"""
+    C = sub.conv
+    inputs = conv_inputs(rng, (2, 2, 7, 6), (3, 2, 3, 2))
+    return layer_check(
+        C.conv_forward_naive, C.conv_backward_naive, inputs, rng, CONV, stride=2, pad=0
+    )
+
+
+@weight(5)
+@number("2.2")
+@visibility("visible")
+@tags("numpy", "convolution")
+def conv_fast_strided_rectangular_padded(sub, rng):
+    """fast convolution: stride 3 and pad 2 with a 3x2 kernel; stride 2 with no padding"""
+    C = sub.conv
+    a = conv_inputs(rng, (2, 3, 9, 8), (2, 3, 3, 2))
+    b = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 3))
+    return {
+        "s3p2": layer_check(
+            C.conv_forward_fast, C.conv_backward_fast, a, rng, CONV, stride=3, pad=2
+        ),
+        "s2p0": layer_check(
+            C.conv_forward_fast, C.conv_backward_fast, b, rng, CONV, stride=2, pad=0
+        ),
+    }
+
+
+@weight(2)
+@number("2.3")
+@visibility("visible")
+@tags("numpy", "convolution")
+def conv_fast_larger_batch(sub, rng):
+    """fast convolution on x (16, 3, 16, 16), w (8, 3, 3, 3), pad 1"""
+    C = sub.conv
+    inputs = conv_inputs(rng, (16, 3, 16, 16), (8, 3, 3, 3))
+    return layer_check(
+        C.conv_forward_fast, C.conv_backward_fast, inputs, rng, CONV, stride=1, pad=1
+    )
+
+
+@weight(5)
+@number("3.2")
+@visibility("visible")
+@tags("numpy", "pooling")
+def max_pool_overlapping_with_ties(sub, rng):
+    """max pooling 3x3 stride 2 (overlapping), and 2x2 on inputs with many equal maxima"""
+    P = sub.pool
+    x = rng.normal(size=(2, 2, 7, 9))
+    ties = rng.integers(0, 2, size=(2, 2, 6, 6)).astype(float)
+    out = {}
+    for speed in ("naive", "fast"):
+        forward = getattr(P, f"max_pool_forward_{speed}")
+        backward = getattr(P, f"max_pool_backward_{speed}")
+        out[speed] = {
+            "overlap": layer_check(forward, backward, (x,), rng, k=3, stride=2),
+            "ties": layer_check(forward, backward, (ties,), rng),
+        }
+    return out
+
+
+@weight(3)
+@number("4.2")
+@visibility("visible")
+@tags("numpy", "pooling")
+def avg_pool_overlapping(sub, rng):
+    """average pooling 3x3 stride 2 (overlapping) and 3x3 stride 3, naive and fast"""
+    P, x = sub.pool, rng.normal(size=(2, 2, 9, 9))
+    out = {}
+    for speed in ("naive", "fast"):
+        forward = getattr(P, f"avg_pool_forward_{speed}")
+        backward = getattr(P, f"avg_pool_backward_{speed}")
+        out[speed] = {
+            "k3s2": layer_check(forward, backward, (x,), rng, k=3, stride=2),
+            "k3s3": layer_check(forward, backward, (x,), rng, k=3, stride=3),
+        }
+    return out
+
+
+@weight(4)
+@number("5.2")
+@visibility("visible")
+@tags("numpy", "normalization")
+@tolerance(rtol=1e-6, atol=1e-9)
+def spatial_batchnorm_eval_and_large_backward(sub, rng):
+    """four training steps (momentum 0.8), evaluation with running stats, a large backward"""
+    N = sub.normalization
+    gamma, beta = 1.0 + 0.1 * rng.normal(size=4), rng.normal(size=4)
+    state = {"train": True, "momentum": 0.8}
+    for _ in range(4):
+        N.spatial_batchnorm_forward(3.0 + 2.0 * rng.normal(size=(5, 4, 3, 3)), gamma, beta, state)
+    state["train"] = False
+    evaluated, _ = N.spatial_batchnorm_forward(rng.normal(size=(2, 4, 3, 3)), gamma, beta, state)
+    x = 5.0 + 10.0 * rng.normal(size=(8, 4, 6, 6))
+    large = layer_check(
+        N.spatial_batchnorm_forward,
+        N.spatial_batchnorm_backward,
+        (x, gamma, beta, {"train": True}),
+        rng,
+        NORM,
+    )
+    return {
+        "eval": evaluated,
+        "running": [state["running_mean"], state["running_var"]],
+        "large": large,
+    }
+
+
+@weight(4)
+@number("6.2")
+@visibility("visible")
+@tags("numpy", "normalization")
+@tolerance(rtol=1e-6, atol=1e-9)
+def groupnorm_one_group_and_one_per_channel(sub, rng):
+    """group normalization with one group (like layer norm) and one group per channel"""
+    N = sub.normalization
+    x = rng.normal(size=(2, 4, 3, 5)) * np.exp(rng.uniform(-2, 2, size=(2, 1, 1, 1)))
+    gamma, beta = rng.normal(size=4), rng.normal(size=4)
+    return {
+        str(g): layer_check(
+            N.groupnorm_forward, N.groupnorm_backward, (x, gamma, beta, g), rng, NORM, eps=1e-3
+        )
+        for g in (1, 4)
+    }
+
+
+@weight(5)
+@number("7.2")
+@visibility("visible")
+@tags("numpy", "model")
+@tolerance(rtol=1e-6, atol=1e-9)
+def convnet_loss_default_sizes(sub, rng):
+    """the numpy ConvNet with 16 filters, 64 hidden units, L2 0.01, on 12 images"""
+    net = sub.convnet.ConvNet(np.random.default_rng(rng.integers(2**32)), l2=0.01)
+    X, y = rng.uniform(0, 1, size=(12, 1, 8, 8)), rng.integers(0, 10, size=12)
+    loss, grads = net.loss(X, y)
+    return {"loss": loss, "grads": grads, "scores": net.loss(X[:3])}
+
+
+@weight(3)
+@number("8.2")
+@visibility("visible")
+@tags("pytorch", "model")
+@tolerance(rtol=1e-6, atol=1e-9)
+def digits_cnn_default_train_mode(sub, rng):
+    """DigitsCNN() on fixed weights: scores in training mode (batch statistics, no dropout)"""
+    model = with_weights(sub.cnn.DigitsCNN(dropout=0.0), rng).train()
+    with torch.no_grad():
+        scores = model(tensor(rng, 6, 1, 8, 8))
+    return {"shapes": shapes(model), "scores": scores}
+
+
+@weight(2)
+@number("9.2")
+@visibility("visible")
+@tags("pytorch", "augmentation")
+@judged_by(one_pixel_shifts)
+def shift_augment_large_batch(sub, rng):
+    """shift_augment on 200 images with sharp edges"""
+    x = torch.tensor((rng.random((200, 1, 8, 8)) > 0.5).astype(np.float32))
+    generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
+    return {"x": x, "shifted": sub.cnn.shift_augment(x, generator)}
+
+
+@weight(6)
+@number("10.3")
+@visibility("visible")
+@tags("pytorch", "training", "digits")
+@time_limit(180)
+@judged_by(held_out_accuracy)
+@grader_data(digits_split(HIDDEN_SPLIT_SEED))
+def train_digits_cnn_hidden_split(sub, rng, data):
+    """train a CNN on 1438 digits, predict 359 held-out ones of a hidden split: 98% right"""
+    seed = int(rng.integers(2**31))
+    predictions = sub.cnn.train_digits_cnn(data["X_train"], data["y_train"], data["X_test"], seed)
+    return {"predictions": np.asarray(predictions)}
+
+
+@weight(3)
+@number("11.2")
+@visibility("visible")
+@tags("pytorch", "resnet")
+@tolerance(rtol=1e-6, atol=1e-9)
+def basic_block_training_mode_and_input_gradient(sub, rng):
+    """BasicBlock(3, 6, stride 2) in training mode: output and the gradient of its input"""
+    block = with_weights(sub.resnet.BasicBlock(3, 6, stride=2), rng).train()
+    x = tensor(rng, 4, 3, 8, 8).requires_grad_(True)
+    out = block(x)
+    (grad,) = torch.autograd.grad((out * tensor(rng, *out.shape)).sum(), x)
+    return {"shapes": shapes(block), "out": out, "dx": grad}
+
+
+@weight(2)
+@number("12.2")
+@visibility("visible")
+@tags("pytorch", "resnet")
+@tolerance(rtol=1e-6, atol=1e-9)
+def small_resnet_three_stages_two_blocks(sub, rng):
+    """SmallResNet(widths (4, 8, 16), two blocks each) on 3-channel images"""
+    model = sub.resnet.SmallResNet(cin=3, classes=7, widths=(4, 8, 16), blocks=2)
+    model = with_weights(model, rng).eval()
+    with torch.no_grad():
+        return {"shapes": shapes(model), "scores": model(tensor(rng, 2, 3, 12, 12))}
+
+
+@weight(3)
+@number("13.2")
+@visibility("visible")
+@tags("pytorch", "imbalance")
+def focal_loss_weighted_and_extreme(sub, rng):
+    """focal loss with class weights and gamma 0.5, 1, 3; and logits of +-1e4"""
+    logits = tensor(rng, 10, 5, scale=3.0).requires_grad_(True)
+    targets = torch.tensor(rng.integers(0, 5, size=10))
+    weights = torch.tensor(rng.uniform(0.2, 3.0, size=5))
+    out = {}
+    for gamma in (0.5, 1.0, 3.0):
+        loss = sub.imbalance.focal_loss(logits, targets, gamma=gamma, weights=weights)
+        (grad,) = torch.autograd.grad(loss, logits)
+        out[str(gamma)] = {"loss": loss, "grad": grad}
+    extreme = torch.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0]], dtype=torch.float64)
+    out["extreme"] = sub.imbalance.focal_loss(extreme, torch.tensor([1, 1]), gamma=2.0)
+    return out
+
+
+@weight(2)
+@number("14.2")
+@visibility("visible")
+@tags("imbalance")
+def class_balanced_weights_edges(sub, rng):
+    """class-balanced weights for beta 0, and a long tail of 10 classes at beta 0.9999"""
+    W = sub.imbalance.class_balanced_weights
+    counts = np.round(1000 * 0.5 ** np.arange(10)).astype(int) + 1
+    return {"beta0": W(counts, 0.0), "tail": W(counts, 0.9999)}
+
+
+@weight(2)
+@number("15.2")
+@visibility("visible")
+@tags("pytorch", "visualization")
+def saliency_batch(sub, rng):
+    """saliency maps of a small fixed CNN for 8 images; the model's gradients stay unset"""
+    model = tiny_cnn(rng)
+    maps = sub.saliency.saliency(
+        model, tensor(rng, 8, 1, 6, 6), torch.tensor(rng.integers(0, 3, 8))
+    )
+    return {"maps": maps, "untouched": all(p.grad is None for p in model.parameters())}
+
+
+@weight(2)
+@number("16.2")
+@visibility("visible")
+@tags("pytorch", "visualization")
+def grad_cam_first_layer(sub, rng):
+    """Grad-CAM at the first conv layer of a small fixed CNN for 5 images"""
+    model = tiny_cnn(rng)
+    x = tensor(rng, 5, 1, 6, 6)
+    return sub.saliency.grad_cam(model, model[1], x, torch.tensor(rng.integers(0, 3, 5)))

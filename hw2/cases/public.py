@@ -1,0 +1,252 @@
+"""Public cases of hw2: students run these with `make test`; the grader runs them too."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+
+from autograder.cases import grader_data, judged_by, time_limit, tolerance
+from hw2.cases.checks import (
+    PUBLIC_SPLIT_SEED,
+    digits_split,
+    fits_the_training_set,
+    held_out_accuracy,
+    one_pixel_shifts,
+)
+from hw2.cases.harness import (
+    CONV,
+    NORM,
+    conv_inputs,
+    layer_check,
+    shapes,
+    tensor,
+    tiny_cnn,
+    with_weights,
+)
+
+
+@weight(3)
+@number("1.1")
+@visibility("visible")
+@tags("numpy", "convolution")
+def conv_naive_small(sub, rng):
+    """naive convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1"""
+    C = sub.conv
+    inputs = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
+    return layer_check(
+        C.conv_forward_naive, C.conv_backward_naive, inputs, rng, CONV, stride=1, pad=1
+    )
+
+
+@weight(4)
+@number("2.1")
+@visibility("visible")
+@tags("numpy", "convolution")
+def conv_fast_small(sub, rng):
+    """fast convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1"""
+    C = sub.conv
+    inputs = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
+    return layer_check(
+        C.conv_forward_fast, C.conv_backward_fast, inputs, rng, CONV, stride=1, pad=1
+    )
+
+
+@weight(3)
+@number("3.1")
+@visibility("visible")
+@tags("numpy", "pooling")
+def max_pool_2x2(sub, rng):
+    """max pooling 2x2, stride 2, naive and fast, on (2, 3, 6, 6)"""
+    P, x = sub.pool, rng.normal(size=(2, 3, 6, 6))
+    return {
+        "naive": layer_check(P.max_pool_forward_naive, P.max_pool_backward_naive, (x,), rng),
+        "fast": layer_check(P.max_pool_forward_fast, P.max_pool_backward_fast, (x,), rng),
+    }
+
+
+@weight(2)
+@number("4.1")
+@visibility("visible")
+@tags("numpy", "pooling")
+def avg_pool_2x2(sub, rng):
+    """average pooling 2x2, stride 2, naive and fast, on (2, 3, 6, 6)"""
+    P, x = sub.pool, rng.normal(size=(2, 3, 6, 6))
+    return {
+        "naive": layer_check(P.avg_pool_forward_naive, P.avg_pool_backward_naive, (x,), rng),
+        "fast": layer_check(P.avg_pool_forward_fast, P.avg_pool_backward_fast, (x,), rng),
+    }
+
+
+@weight(3)
+@number("5.1")
+@visibility("visible")
+@tags("numpy", "normalization")
+def spatial_batchnorm_train_step(sub, rng):
+    """spatial batch normalization in training: output, gradients, running statistics"""
+    x = 2.0 + 3.0 * rng.normal(size=(4, 3, 5, 5))
+    gamma, beta, state = 1.0 + 0.1 * rng.normal(size=3), rng.normal(size=3), {"train": True}
+    N = sub.normalization
+    result = layer_check(
+        N.spatial_batchnorm_forward,
+        N.spatial_batchnorm_backward,
+        (x, gamma, beta, state),
+        rng,
+        NORM,
+    )
+    result["running_mean"], result["running_var"] = state["running_mean"], state["running_var"]
+    return result
+
+
+@weight(2)
+@number("6.1")
+@visibility("visible")
+@tags("numpy", "normalization")
+def groupnorm_two_groups(sub, rng):
+    """group normalization, 6 channels in 2 groups, forward and backward"""
+    x = 1.0 + 2.0 * rng.normal(size=(3, 6, 4, 4))
+    gamma, beta = 1.0 + 0.1 * rng.normal(size=6), rng.normal(size=6)
+    N = sub.normalization
+    return layer_check(N.groupnorm_forward, N.groupnorm_backward, (x, gamma, beta, 2), rng, NORM)
+
+
+@weight(3)
+@number("7.1")
+@visibility("visible")
+@tags("numpy", "model")
+def convnet_loss_small(sub, rng):
+    """the numpy ConvNet (4 filters, 6 hidden units, L2 0.1): loss, gradients, scores"""
+    net = sub.convnet.ConvNet(np.random.default_rng(rng.integers(2**32)), 4, 6, l2=0.1)
+    X, y = rng.normal(size=(5, 1, 8, 8)), rng.integers(0, 10, size=5)
+    loss, grads = net.loss(X, y)
+    return {"loss": loss, "grads": grads, "scores": net.loss(X)}
+
+
+@weight(2)
+@number("8.1")
+@visibility("visible")
+@tags("pytorch", "model")
+@tolerance(rtol=1e-6, atol=1e-9)
+def digits_cnn_eval_on_fixed_weights(sub, rng):
+    """DigitsCNN(8 channels) in evaluation mode, weights set by the grader: state shapes, scores"""
+    model = with_weights(sub.cnn.DigitsCNN(channels=8), rng).eval()
+    with torch.no_grad():
+        scores = model(tensor(rng, 4, 1, 8, 8))
+    return {"shapes": shapes(model), "scores": scores}
+
+
+@weight(1)
+@number("9.1")
+@visibility("visible")
+@tags("pytorch", "augmentation")
+@judged_by(one_pixel_shifts)
+def shift_augment_moves_by_at_most_one_pixel(sub, rng):
+    """shift_augment on 40 random images: each moved by at most one pixel, at random"""
+    x = torch.rand(40, 1, 8, 8, generator=torch.Generator().manual_seed(int(rng.integers(2**31))))
+    generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
+    return {"x": x, "shifted": sub.cnn.shift_augment(x, generator)}
+
+
+@weight(4)
+@number("10.1")
+@visibility("visible")
+@tags("pytorch", "training")
+@judged_by(fits_the_training_set)
+@time_limit(120)
+@grader_data(digits_split(PUBLIC_SPLIT_SEED))
+def fit_learns_300_digits(sub, rng, data):
+    """fit on 300 digits for 10 epochs: one loss per epoch, halved, 90% training accuracy"""
+    torch.manual_seed(int(rng.integers(2**31)))
+    X = torch.tensor(data["X_train"][:300] / 16.0, dtype=torch.float32).reshape(-1, 1, 8, 8)
+    y = torch.tensor(data["y_train"][:300])
+    model = sub.cnn.DigitsCNN()
+    losses = sub.cnn.fit(model, X, y, sub.cnn.CNNConfig(epochs=10), seed=0)
+    return {"losses": losses, "epochs": 10, "predictions": sub.cnn.predict(model, X), "labels": y}
+
+
+@weight(4)
+@number("10.2")
+@visibility("visible")
+@tags("pytorch", "training", "digits")
+@time_limit(180)
+@judged_by(held_out_accuracy)
+@grader_data(digits_split(PUBLIC_SPLIT_SEED))
+def train_digits_cnn_public_split(sub, rng, data):
+    """train a CNN on 1438 digits, predict 359 held-out ones: at least 98% right"""
+    seed = int(rng.integers(2**31))
+    predictions = sub.cnn.train_digits_cnn(data["X_train"], data["y_train"], data["X_test"], seed)
+    return {"predictions": np.asarray(predictions)}
+
+
+@weight(3)
+@number("11.1")
+@visibility("visible")
+@tags("pytorch", "resnet")
+@tolerance(rtol=1e-6, atol=1e-9)
+def basic_blocks_identity_and_projection(sub, rng):
+    """BasicBlock(4, 4) and BasicBlock(4, 8, stride 2) in evaluation mode on fixed weights"""
+    x = tensor(rng, 2, 4, 6, 6)
+    same = with_weights(sub.resnet.BasicBlock(4, 4), rng).eval()
+    down = with_weights(sub.resnet.BasicBlock(4, 8, stride=2), rng).eval()
+    with torch.no_grad():
+        return {
+            "identity": {"shapes": shapes(same), "out": same(x)},
+            "projection": {"shapes": shapes(down), "out": down(x)},
+        }
+
+
+@weight(2)
+@number("12.1")
+@visibility("visible")
+@tags("pytorch", "resnet")
+@tolerance(rtol=1e-6, atol=1e-9)
+def small_resnet_eval(sub, rng):
+    """SmallResNet(widths (4, 8), one block each) in evaluation mode on fixed weights"""
+    model = with_weights(sub.resnet.SmallResNet(cin=1, classes=5, widths=(4, 8)), rng).eval()
+    with torch.no_grad():
+        return {"shapes": shapes(model), "scores": model(tensor(rng, 3, 1, 8, 8))}
+
+
+@weight(2)
+@number("13.1")
+@visibility("visible")
+@tags("pytorch", "imbalance")
+def focal_loss_values_and_gradient(sub, rng):
+    """focal loss (gamma 2) of 6 examples, 4 classes: value and gradient of the logits"""
+    logits = tensor(rng, 6, 4, scale=2.0).requires_grad_(True)
+    targets = torch.tensor(rng.integers(0, 4, size=6))
+    loss = sub.imbalance.focal_loss(logits, targets, gamma=2.0)
+    (grad,) = torch.autograd.grad(loss, logits)
+    return {"loss": loss, "grad": grad}
+
+
+@weight(1)
+@number("14.1")
+@visibility("visible")
+@tags("imbalance")
+def class_balanced_weights_small(sub, rng):
+    """class-balanced weights of counts (500, 50, 5) for beta 0.99 and 0.999"""
+    counts = np.array([500, 50, 5])
+    W = sub.imbalance.class_balanced_weights
+    return {"0.99": W(counts, 0.99), "0.999": W(counts, 0.999)}
+
+
+@weight(1)
+@number("15.1")
+@visibility("visible")
+@tags("pytorch", "visualization")
+def saliency_small(sub, rng):
+    """saliency maps of a small fixed CNN for 3 images"""
+    model = tiny_cnn(rng)
+    return sub.saliency.saliency(model, tensor(rng, 3, 1, 6, 6), torch.tensor([0, 2, 1]))
+
+
+@weight(2)
+@number("16.1")
+@visibility("visible")
+@tags("pytorch", "visualization")
+def grad_cam_small(sub, rng):
+    """Grad-CAM at the second conv layer of a small fixed CNN for 3 images"""
+    model = tiny_cnn(rng)
+    x = tensor(rng, 3, 1, 6, 6)
+    return sub.saliency.grad_cam(model, model[3], x, torch.tensor([1, 0, 2]))
