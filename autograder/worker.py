@@ -35,9 +35,12 @@ class ImportGuard(importlib.abc.MetaPathFinder):
     """Refuses, at run time, the imports an assignment forbids in a submitted file.
 
     The judge checks the source before running it; this catches what a static check
-    cannot see, such as ``importlib.import_module("sci" + "py")``. The nearest frame of
-    a submitted file on the stack decides, so a library the file may use can still
-    import what it needs.
+    cannot see, such as ``importlib.import_module("sci" + "py")``. Walking up the stack,
+    the first frame that is either a submitted file or an installed library decides:
+    a submitted file is held to its list, and a library (torch probing for scikit-learn
+    while it builds an optimizer) imports what it needs. Frames of the import machinery
+    and the standard library are passed over, so ``importlib.import_module`` or
+    ``pkgutil.resolve_name`` called from a submitted file still counts as that file's.
     """
 
     def __init__(self, folder: Path, forbidden: dict[str, list[str]]) -> None:
@@ -47,14 +50,22 @@ class ImportGuard(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
         frame: FrameType | None = sys._getframe(1)
         while frame is not None:
-            file = Path(frame.f_code.co_filename)
+            filename = frame.f_code.co_filename
+            file = Path(filename)
             if file.parent == self.folder and file.name in self.forbidden:
                 top = fullname.split(".")[0]
                 if top in self.forbidden[file.name]:
                     raise ImportError(f"{file.name} may not import {top} in this assignment")
                 return None
+            if _installed_library(filename):
+                return None
             frame = frame.f_back
         return None
+
+
+def _installed_library(filename: str) -> bool:
+    parts = Path(filename).parts
+    return "site-packages" in parts or "dist-packages" in parts
 
 
 class DataGuard:

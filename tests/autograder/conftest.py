@@ -86,6 +86,20 @@ def hw1_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def gradescope_hw2(tmp_path_factory: pytest.TempPathFactory) -> GradescopeRoot:
+    dist = tmp_path_factory.mktemp("dist-hw2")
+    archive = build_zip("hw2", dist, secret="a test secret")
+    return GradescopeRoot(tmp_path_factory.mktemp("autograder-hw2"), archive)
+
+
+@pytest.fixture(scope="session")
+def hw2_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hw2-samples")
+    samples.make("hw2", folder, only=("reference",))
+    return folder
+
+
+@pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("samples")
     samples.make("ps0", folder)

@@ -1,5 +1,6 @@
-"""hw1 through the real Gradescope zip: full and zero points, and the digits case's
-guards (its data comes from the grader; neither a data file nor dlkit may supply it)."""
+"""hw1 and hw2 through their real Gradescope zips: full and zero points, hw1's digits
+case guards (its data comes from the grader; neither a data file nor dlkit may supply
+it), and hw2's torch worker under the sandbox's limits."""
 
 from __future__ import annotations
 
@@ -66,3 +67,12 @@ def test_train_py_may_not_import_dlkit(
         assert "train.py imports dlkit" in by_number[number]["output"], by_number[number]
     # model.py does not import train.py: its cases are graded (here: stubs, not implemented)
     assert "not implemented yet" in by_number["11.1"]["output"]
+
+
+def test_hw2_reference_scores_100_through_its_zip(gradescope_hw2: Any, hw2_samples: Path) -> None:
+    """hw2's worker imports torch under the sandbox's limits and trains two CNNs."""
+    results, _ = gradescope_hw2.run(hw2_samples / "reference")
+    failed = [
+        f"{t['number']}: {t['output']}" for t in results["tests"] if t["score"] < t["max_score"]
+    ]
+    assert results["score"] == 100, failed
