@@ -18,25 +18,6 @@ def spawn(rng: np.random.Generator, k: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in rng.integers(2**63, size=k)]
 
 
-def layer_check(
-    forward: Callable[..., tuple[Any, Any]],
-    backward: Callable[[np.ndarray, Any], Any],
-    inputs: Sequence[Any],
-    rng: np.random.Generator,
-    grads: Sequence[str] = ("dx",),
-    **options: Any,
-) -> dict[str, Any]:
-    """Forward on ``inputs``, then backward with a random upstream gradient; the
-    gradients come back named (``grads``), so a message says which one differs."""
-    out, cache = forward(*inputs, **options)
-    dout = rng.normal(size=np.shape(out))
-    got = backward(dout, cache)
-    got = got if isinstance(got, tuple) else (got,)
-    if len(got) != len(grads):  # left as returned: the comparison names the mismatch
-        return {"out": out, "grads": list(got)}
-    return {"out": out, **dict(zip(grads, got, strict=True))}
-
-
 def optimizer_run(
     update: Callable[..., tuple[np.ndarray, dict[str, Any]]],
     w: np.ndarray,

@@ -10,12 +10,12 @@ import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
+from autograder.passes import layer_check
 from hw1.cases.checks import digits_split, held_out_accuracy
 from hw1.cases.harness import (
     AFFINE,
     NORM,
     blobs,
-    layer_check,
     mlp_with_params,
     optimizer_run,
     spawn,

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
 
 CONV = ("dx", "dw", "db")  # the gradients a backward pass returns, named
 NORM = ("dx", "dgamma", "dbeta")
-
-
-def layer_check(
-    forward: Callable[..., tuple[Any, Any]],
-    backward: Callable[[np.ndarray, Any], Any],
-    inputs: Sequence[Any],
-    rng: np.random.Generator,
-    grads: Sequence[str] = ("dx",),
-    **options: Any,
-) -> dict[str, Any]:
-    """Forward on ``inputs``, then backward with a random upstream gradient."""
-    out, cache = forward(*inputs, **options)
-    dout = rng.normal(size=np.shape(out))
-    got = backward(dout, cache)
-    got = got if isinstance(got, tuple) else (got,)
-    if len(got) != len(grads):  # left as returned: the comparison names the mismatch
-        return {"out": out, "grads": list(got)}
-    return {"out": out, **dict(zip(grads, got, strict=True))}
 
 
 def with_weights(module: nn.Module, rng: np.random.Generator) -> nn.Module:

@@ -7,12 +7,12 @@ import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
+from autograder.passes import layer_check
 from hw2.cases.checks import digits_split, held_out_accuracy, one_pixel_shifts
 from hw2.cases.harness import (
     CONV,
     NORM,
     conv_inputs,
-    layer_check,
     shapes,
     tensor,
     tiny_cnn,

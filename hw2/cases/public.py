@@ -7,6 +7,7 @@ import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
+from autograder.passes import layer_check
 from hw2.cases.checks import (
     PUBLIC_SPLIT_SEED,
     digits_split,
@@ -18,7 +19,6 @@ from hw2.cases.harness import (
     CONV,
     NORM,
     conv_inputs,
-    layer_check,
     shapes,
     tensor,
     tiny_cnn,

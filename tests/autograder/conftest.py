@@ -71,32 +71,22 @@ def gradescope(tmp_path_factory: pytest.TempPathFactory) -> GradescopeRoot:
     return GradescopeRoot(tmp_path_factory.mktemp("autograder"), archive)
 
 
-@pytest.fixture(scope="session")
-def gradescope_hw1(tmp_path_factory: pytest.TempPathFactory) -> GradescopeRoot:
-    dist = tmp_path_factory.mktemp("dist-hw1")
-    archive = build_zip("hw1", dist, secret="a test secret")
-    return GradescopeRoot(tmp_path_factory.mktemp("autograder-hw1"), archive)
+def _homework(name: str, factory: pytest.TempPathFactory) -> tuple[GradescopeRoot, Path]:
+    """The real zip of ``name`` unpacked like /autograder, and its reference sample."""
+    archive = build_zip(name, factory.mktemp(f"dist-{name}"), secret="a test secret")
+    folder = factory.mktemp(f"{name}-samples")
+    samples.make(name, folder, only=("reference", "stubs"))
+    return GradescopeRoot(factory.mktemp(f"autograder-{name}"), archive), folder
 
 
 @pytest.fixture(scope="session")
-def hw1_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("hw1-samples")
-    samples.make("hw1", folder, only=("reference", "stubs"))
-    return folder
+def homework_hw1(tmp_path_factory: pytest.TempPathFactory) -> tuple[GradescopeRoot, Path]:
+    return _homework("hw1", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def gradescope_hw2(tmp_path_factory: pytest.TempPathFactory) -> GradescopeRoot:
-    dist = tmp_path_factory.mktemp("dist-hw2")
-    archive = build_zip("hw2", dist, secret="a test secret")
-    return GradescopeRoot(tmp_path_factory.mktemp("autograder-hw2"), archive)
-
-
-@pytest.fixture(scope="session")
-def hw2_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("hw2-samples")
-    samples.make("hw2", folder, only=("reference",))
-    return folder
+def homework_hw2(tmp_path_factory: pytest.TempPathFactory) -> tuple[GradescopeRoot, Path]:
+    return _homework("hw2", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

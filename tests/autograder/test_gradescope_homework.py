@@ -22,16 +22,16 @@ def _edited(source: Path, dest: Path, file: str, old: str, new: str) -> Path:
     return dest
 
 
-def test_the_reference_scores_100_and_the_stubs_0(gradescope_hw1: Any, hw1_samples: Path) -> None:
+def test_the_reference_scores_100_and_the_stubs_0(homework_hw1: Any) -> None:
+    gradescope_hw1, hw1_samples = homework_hw1
     results, _ = gradescope_hw1.run(hw1_samples / "reference")
     assert results["score"] == 100 and len(results["tests"]) == N_CASES, results["output"]
     results, _ = gradescope_hw1.run(hw1_samples / "stubs")
     assert results["score"] == 0 and len(results["tests"]) == N_CASES
 
 
-def test_train_digits_may_not_read_the_data_set_file(
-    gradescope_hw1: Any, hw1_samples: Path, tmp_path: Path
-) -> None:
+def test_train_digits_may_not_read_the_data_set_file(homework_hw1: Any, tmp_path: Path) -> None:
+    gradescope_hw1, hw1_samples = homework_hw1
     anchor = "    X_train, X_test = X_train / 16.0, X_test / 16.0\n"
     site = "os.path.dirname(os.path.dirname(np.__file__))"
     peek = (
@@ -50,9 +50,8 @@ def test_train_digits_may_not_read_the_data_set_file(
     assert results["score"] == 100 - sum(by_number[n]["max_score"] for n in DIGITS_CASES)
 
 
-def test_train_py_may_not_import_dlkit(
-    gradescope_hw1: Any, hw1_samples: Path, tmp_path: Path
-) -> None:
+def test_train_py_may_not_import_dlkit(homework_hw1: Any, tmp_path: Path) -> None:
+    gradescope_hw1, hw1_samples = homework_hw1
     anchor = "import numpy as np\n"
     submission = _edited(
         hw1_samples / "stubs",
@@ -69,9 +68,10 @@ def test_train_py_may_not_import_dlkit(
     assert "not implemented yet" in by_number["11.1"]["output"]
 
 
-def test_hw2_reference_scores_100_through_its_zip(gradescope_hw2: Any, hw2_samples: Path) -> None:
+def test_hw2_reference_scores_100_through_its_zip(homework_hw2: Any) -> None:
     """hw2's worker imports torch under the sandbox's limits and trains two CNNs."""
-    results, _ = gradescope_hw2.run(hw2_samples / "reference")
+    gradescope, samples = homework_hw2
+    results, _ = gradescope.run(samples / "reference")
     failed = [
         f"{t['number']}: {t['output']}" for t in results["tests"] if t["score"] < t["max_score"]
     ]
