@@ -12,6 +12,8 @@
 6. hw2's numpy convolution, forward and backward on x (50, 3, 32, 32), w (16, 3, 3, 3),
    padding 1, float64, one core: the fast version against PyTorch's conv2d (target:
    within 10 times) and the naive one against the fast (target: 100 times slower or more).
+7. hw2's reference graded by the engine on one core (it trains two CNNs; aim: under
+   120 s), and the peak memory of its worker, which imports torch.
 """
 
 from __future__ import annotations
@@ -209,6 +211,17 @@ def main() -> None:
             f"6. hw2 convolution forward+backward, {where}: fast {fast * 1e3:.0f} ms, "
             f"PyTorch {torch_time * 1e3:.0f} ms ({fast / torch_time:.1f} times; target: "
             f"within 10), naive {naive:.1f} s ({naive / fast:.0f} times the fast; target: 100+)"
+        )
+
+        hw2 = bundle.build("hw2", tmp / "hw2-bundle", secret="bench")
+        samples.make("hw2", tmp / "hw2-samples", only=("reference",))
+        hw2_reference = tmp / "hw2-samples" / "reference"
+        argv, where = _one_core([python, "-c", ENGINE, str(hw2), str(hw2_reference)])
+        hw2_time = _time(argv, repeats=1)
+        hw2_peak = _peak_mb(argv)
+        print(
+            f"7. grading the hw2 reference with the engine, {where}: {hw2_time:.1f} s "
+            f"(aim: under 120 s), peak resident memory {hw2_peak:.0f} MB"
         )
         print(f"   machine: {os.cpu_count()} cores")
 

@@ -36,3 +36,11 @@ def test_the_cifar_resnet_trains_on_a_local_copy(tmp_path: Path) -> None:
         experiments.cifar_resnet(tmp_path, epochs=1)
     accuracy = experiments.cifar_resnet(tmp_path, epochs=1, verify=False)
     assert 0.0 <= accuracy <= 1.0
+
+
+def test_class_balanced_weights_lift_the_worst_class_on_long_tailed_digits() -> None:
+    counts, results = experiments.imbalance(epochs=20)
+    assert counts[0] > 50 * counts[9]
+    plain, balanced = results["cross-entropy"], results["class-balanced CE"]
+    assert balanced.min() > plain.min() + 0.2, (plain.min(), balanced.min())
+    assert results["class-balanced focal"].min() > plain.min() + 0.1
