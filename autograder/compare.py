@@ -36,7 +36,8 @@ def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Toleranc
     if got.shape != expected.shape:
         return (
             f"{name} has {_describe(got)}, expected {_describe(expected)}: "
-            "check the shape you return (a missing keepdims, a transpose, or a squeeze)"
+            "check the shape you return (a missing keepdims, a transpose, a squeeze, or "
+            "padding left on a gradient)"
         )
     if got.dtype == expected.dtype == np.bool_:
         differ = got != expected

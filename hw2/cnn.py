@@ -88,7 +88,16 @@ def fit(
     loss_fn: LossFn = nn.functional.cross_entropy,
 ) -> list[float]:
     """Train ``model`` with AdamW and a one-cycle schedule over a shuffled DataLoader,
-    minimizing ``loss_fn(scores, labels)``; return the mean training loss of each epoch."""
+    minimizing ``loss_fn(scores, labels)``; return the mean training loss of each epoch
+    (a list of ``config.epochs`` floats, each averaged over the epoch's examples).
+
+    - Move the model to `device()` first, and each batch as it comes (CUDA when there is one).
+    - One ``torch.Generator`` seeded with ``seed`` shuffles the DataLoader and, when
+      ``config.augment`` is on, draws the shifts of `shift_augment` for each batch.
+    - AdamW with ``config.lr`` and ``config.weight_decay``; ``OneCycleLR`` with
+      ``max_lr=config.lr`` and ``total_steps = epochs * batches per epoch``, stepped
+      after every optimizer step.
+    """
     # BEGIN SOLUTION: a seeded DataLoader, AdamW, OneCycleLR, augmentation per batch
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(

@@ -117,6 +117,7 @@ def conv_backward_fast(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.n
     offset (u, v) sends ``sum_f dout[:, f] w[f, :, u, v]`` to the strided slice
     ``dxp[:, :, u : u + s H' : s, v : v + s W' : s]``: a loop over the KH * KW offsets
     (9 for a 3x3 kernel), each step one product over F. Crop the padding at the end.
+    db[f] is the sum of dout[:, f] over (N, H', W'), as in the naive version.
 
     Returns: dx (N, C, H, W), dw (F, C, KH, KW), db (F,).
     """

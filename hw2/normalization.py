@@ -37,7 +37,8 @@ def spatial_batchnorm_forward(
     """Batch normalization per channel, over (N, H, W).
 
     ``state`` as in hw1's `batchnorm_forward`: "train", "eps" (1e-5), "momentum" (0.9),
-    "running_mean" and "running_var" of shape (C,), updated in training as
+    "running_mean" and "running_var" of shape (C,), zeros and ones when absent, updated
+    in training as
     ``running = momentum * running + (1 - momentum) * batch`` (biased variance).
 
     Returns: out (N, C, H, W), and a cache.

@@ -19,7 +19,7 @@ class BasicBlock(nn.Module):
     convolution with the same stride followed by BN; otherwise it is the identity.
     Convolutions have no bias (the BN after each one has its own shift).
 
-    Input (N, cin, H, W); output (N, cout, H / stride, W / stride).
+    Input (N, cin, H, W); output (N, cout, ceil(H / stride), ceil(W / stride)).
 
     Attributes (the grader loads weights by these names): ``conv1``, ``bn1``, ``conv2``,
     ``bn2``, and ``shortcut``: ``nn.Identity()`` or ``nn.Sequential(Conv2d, BatchNorm2d)``.
@@ -53,7 +53,8 @@ class SmallResNet(nn.Module):
 
     Input (N, cin, H, W); output scores (N, classes).
 
-    Attributes: ``stem`` = Sequential(Conv2d, BatchNorm2d, ReLU); ``stages`` = a
+    Attributes: ``stem`` = Sequential(Conv2d, BatchNorm2d, ReLU), the convolution with
+    padding 1 and no bias, like every convolution here; ``stages`` = a
     Sequential of the BasicBlocks, ``blocks`` per width; ``head`` =
     Sequential(AdaptiveAvgPool2d(1), Flatten, Linear).
     """

@@ -29,10 +29,11 @@ def with_weights(module: nn.Module, rng: np.random.Generator) -> nn.Module:
     return module
 
 
-def shapes(module: nn.Module) -> list[list[int]]:
-    """The shapes of the module's state entries, in the order of their names."""
+def shapes(module: nn.Module) -> dict[str, list[int]]:
+    """The shape of each of the module's state entries, by name: a layer with a bias
+    the docstring leaves out shows as an unexpected ``out['shapes']['stem.0.bias']``."""
     state = module.state_dict()
-    return [list(state[key].shape) for key in sorted(state)]
+    return {key: list(state[key].shape) for key in sorted(state)}
 
 
 def tensor(rng: np.random.Generator, *size: int, scale: float = 1.0) -> torch.Tensor:

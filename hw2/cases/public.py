@@ -212,12 +212,16 @@ def small_resnet_eval(sub, rng):
 @visibility("visible")
 @tags("pytorch", "imbalance")
 def focal_loss_values_and_gradient(sub, rng):
-    """focal loss (gamma 2) of 6 examples, 4 classes: value and gradient of the logits"""
+    """focal loss (gamma 2) of 6 examples, 4 classes, without and with class weights"""
     logits = tensor(rng, 6, 4, scale=2.0).requires_grad_(True)
     targets = torch.tensor(rng.integers(0, 4, size=6))
-    loss = sub.imbalance.focal_loss(logits, targets, gamma=2.0)
-    (grad,) = torch.autograd.grad(loss, logits)
-    return {"loss": loss, "grad": grad}
+    weights = torch.tensor(rng.uniform(0.2, 3.0, size=4))
+    out = {}
+    for name, w in (("plain", None), ("weighted", weights)):
+        loss = sub.imbalance.focal_loss(logits, targets, gamma=2.0, weights=w)
+        (grad,) = torch.autograd.grad(loss, logits)
+        out[name] = {"loss": loss, "grad": grad}
+    return out
 
 
 @weight(1)
