@@ -23,11 +23,14 @@ REFRESH_HINT = "run `make fixtures HW={name}` and commit {path}"
 
 def _inputs(assignment: Assignment) -> list[Path]:
     """The files that determine the public outputs: the package but its hidden cases,
-    dlkit, and the modules of earlier assignments it depends on."""
+    dlkit, the modules of earlier assignments it depends on, and the engine's helpers
+    that cases call (`passes`, `heldout`)."""
     dlkit_folder = Path(dlkit.__file__).parent
     package = [p for p in assignment.folder.rglob("*.py") if p.name != "hidden.py"]
     earlier = [depends.source_file(m) for m in assignment.config.depends]
-    return sorted(package) + sorted(dlkit_folder.rglob("*.py")) + earlier
+    engine = Path(__file__).parent
+    helpers = [engine / "passes.py", engine / "heldout.py"]
+    return sorted(package) + sorted(dlkit_folder.rglob("*.py")) + earlier + helpers
 
 
 def fingerprint(assignment: Assignment) -> str:
