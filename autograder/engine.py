@@ -195,8 +195,8 @@ class Engine:
         budget_s: float = float("inf"),
     ) -> list[T]:
         """Run every request; hand each outcome to ``judge`` as it arrives (so outputs are
-        not kept) and return what it made of them, in order. Cases not started within
-        ``budget_s`` seconds are not run."""
+        not kept) and return what it made of them, in order. A case still running when
+        ``budget_s`` seconds are up is stopped there; cases not started are not run."""
         results: dict[int, T] = {}
         pending = list(enumerate(requests))
         lock = threading.Lock()

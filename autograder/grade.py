@@ -50,9 +50,11 @@ class Grader:
     def case_timeout_s(self) -> float:
         return self.assignment.config.case_timeout_s
 
+    @functools.cached_property
     def imports(self) -> dict[str, frozenset[str]]:
         """Which submitted files import which, from the trusted copy of the package: a
-        case that uses model.py also needs the layers.py that model.py imports."""
+        case that uses model.py also needs the layers.py that model.py imports. Read
+        once per grader: `make grade` reuses one grader for many submissions."""
         return relative_imports(self.package_src, self.assignment.config.files)
 
     def timeout_of(self, case: Case) -> float:
@@ -151,7 +153,7 @@ class Grader:
             if problem:
                 problems[name] = problem
         blocked: dict[str, str] = {}
-        imports = self.imports()
+        imports = self.imports
         for case in self.cases:
             direct = uses(case, config.files)
             bad = [problems[f] for f in sorted(direct) if f in problems]
