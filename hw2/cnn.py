@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms import v2
 
 
 def device() -> torch.device:
@@ -52,19 +53,51 @@ class DigitsCNN(nn.Module):
         # END SOLUTION
 
 
-def shift_augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Shift each image by up to one pixel in each direction (zeros fill in): the
-    digits are centred only roughly, so the network should not care where exactly."""
-    # BEGIN SOLUTION: pad by 1, then crop an 8x8 window at a random offset per image
-    n = x.shape[0]
-    padded = nn.functional.pad(x, (1, 1, 1, 1))
-    dy = torch.randint(0, 3, (n,), generator=generator)
-    dx = torch.randint(0, 3, (n,), generator=generator)
-    rows = (dy[:, None] + torch.arange(8))[:, None, :, None]  # (N, 1, 8, 1)
-    cols = (dx[:, None] + torch.arange(8))[:, None, None, :]  # (N, 1, 1, 8)
-    batch = torch.arange(n)[:, None, None, None]
-    return padded[batch, torch.zeros_like(batch), rows, cols]
+def digits_augmentation() -> v2.Transform:
+    """The training-time augmentation, a torchvision ``v2`` transform of one image
+    (1, 8, 8) -> (1, 8, 8): shift it by up to one pixel each way, zeros filling in.
+
+    The digits are centred only roughly, so the network should not care where exactly.
+    ``v2.RandomCrop`` does this on the image padded by one pixel on every side. Its
+    random draws come from torch's global generator (seed it with `torch.manual_seed`).
+    """
+    # BEGIN SOLUTION: an 8x8 random crop of the image padded by one pixel
+    return v2.RandomCrop(8, padding=1)
     # END SOLUTION
+
+
+class DigitsDataset(Dataset):
+    """Images (N, 1, 8, 8) and labels (N,) as a map-style dataset.
+
+    ``dataset[i]`` is the pair ``(transform(images[i]), labels[i])``, or
+    ``(images[i], labels[i])`` when ``transform`` is None. The transform runs anew at
+    every access, so each epoch sees a different random version of each image.
+    """
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> None:
+        # BEGIN SOLUTION: keep the three; check that images and labels pair up
+        if len(images) != len(labels):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        self.images, self.labels, self.transform = images, labels, transform
+        # END SOLUTION
+
+    def __len__(self) -> int:
+        # BEGIN SOLUTION: the number of examples
+        return len(self.labels)
+        # END SOLUTION
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        # BEGIN SOLUTION: one image, transformed when there is a transform, and its label
+        x = self.images[i]  # (1, 8, 8)
+        if self.transform is not None:
+            x = self.transform(x)
+        return x, self.labels[i]
+        # END SOLUTION
 
 
 @dataclass(frozen=True)
@@ -92,16 +125,23 @@ def fit(
     (a list of ``config.epochs`` floats, each averaged over the epoch's examples).
 
     - Move the model to `device()` first, and each batch as it comes (CUDA when there is one).
-    - One ``torch.Generator`` seeded with ``seed`` shuffles the DataLoader and, when
-      ``config.augment`` is on, draws the shifts of `shift_augment` for each batch.
+    - The DataLoader reads a `DigitsDataset` of ``X`` and ``y``, with
+      `digits_augmentation()` as its transform when ``config.augment`` is on (None when
+      off), in batches of ``config.batch_size``, shuffled by a ``torch.Generator``
+      seeded with ``seed``. (The transform draws from torch's global generator: the
+      caller seeds that one.)
     - AdamW with ``config.lr`` and ``config.weight_decay``; ``OneCycleLR`` with
       ``max_lr=config.lr`` and ``total_steps = epochs * batches per epoch``, stepped
       after every optimizer step.
     """
-    # BEGIN SOLUTION: a seeded DataLoader, AdamW, OneCycleLR, augmentation per batch
+    # BEGIN SOLUTION: an augmented dataset in a seeded DataLoader, AdamW, OneCycleLR
+    transform = digits_augmentation() if config.augment else None
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(
-        TensorDataset(X, y), batch_size=config.batch_size, shuffle=True, generator=generator
+        DigitsDataset(X, y, transform),
+        batch_size=config.batch_size,
+        shuffle=True,
+        generator=generator,
     )
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
@@ -115,8 +155,6 @@ def fit(
     for _ in range(config.epochs):
         total = 0.0
         for xb, yb in loader:
-            if config.augment:
-                xb = shift_augment(xb, generator)
             xb, yb = xb.to(target), yb.to(target)
             loss = loss_fn(model(xb), yb)
             optimizer.zero_grad()

@@ -12,16 +12,21 @@ def saliency(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> torch.T
 
         S[n, h, w] = max_c | d scores[n, target[n]] / d x[n, c, h, w] |
 
-    Run the model in evaluation mode; leave its parameters' gradients untouched.
+    Run the model in evaluation mode (dropout off, BN on running statistics), then put it
+    back in the mode it was in; leave its parameters' gradients untouched.
     Inputs:  x (N, C, H, W); target (N,) class indices.
     Returns: S (N, H, W), detached.
     """
     # BEGIN SOLUTION: a leaf copy of x that requires grad; autograd.grad of the target scores
+    was_training = model.training
     model.eval()
-    x = x.detach().clone().requires_grad_(True)
-    scores = model(x)  # (N, classes)
-    picked = scores.gather(1, target[:, None]).sum()
-    (grad,) = torch.autograd.grad(picked, x)
+    try:
+        x = x.detach().clone().requires_grad_(True)
+        scores = model(x)  # (N, classes)
+        picked = scores.gather(1, target[:, None]).sum()
+        (grad,) = torch.autograd.grad(picked, x)
+    finally:
+        model.train(was_training)
     return grad.abs().amax(dim=1)
     # END SOLUTION
 
@@ -39,9 +44,11 @@ def grad_cam(
     and divided by its maximum per image (an all-zero map stays zero).
 
     Capture A with a forward hook on ``layer`` (remove it afterwards); run the model in
-    evaluation mode. Inputs: x (N, C, H, W); target (N,). Returns: cam (N, H, W) in [0, 1].
+    evaluation mode, then put it back in the mode it was in.
+    Inputs: x (N, C, H, W); target (N,). Returns: cam (N, H, W) in [0, 1].
     """
     # BEGIN SOLUTION: a forward hook keeps A; autograd.grad of the target scores w.r.t. A
+    was_training = model.training
     model.eval()
     captured: list[torch.Tensor] = []
     handle = layer.register_forward_hook(lambda module, inputs, output: captured.append(output))
@@ -49,6 +56,7 @@ def grad_cam(
         scores = model(x)
     finally:
         handle.remove()
+        model.train(was_training)
     activations = captured[0]  # (N, K, h, w)
     (grad,) = torch.autograd.grad(scores.gather(1, target[:, None]).sum(), activations)
     alpha = grad.mean(dim=(2, 3), keepdim=True)  # (N, K, 1, 1)

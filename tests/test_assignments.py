@@ -32,9 +32,8 @@ def test_every_submitted_file_has_solution_regions(assignment: Assignment) -> No
 
 
 def test_every_solution_region_is_exercised_by_a_case(assignment: Assignment) -> None:
-    case_sources = "".join(
-        (assignment.folder / "cases" / f).read_text() for f in ("public.py", "hidden.py")
-    )
+    # the cases, and the harness that drives the submission for them
+    case_sources = "".join(path.read_text() for path in (assignment.folder / "cases").glob("*.py"))
     for path in assignment.module_paths():
         for region in find_regions(path.read_text(), str(path)):
             *owner, name = region.task.split(".")

@@ -48,7 +48,9 @@ def conv_inputs(
 
 
 def tiny_cnn(rng: np.random.Generator) -> nn.Module:
-    """A fixed small CNN of the grader's own, for the saliency and Grad-CAM cases."""
+    """A fixed small CNN of the grader's own, for the saliency and Grad-CAM cases; it
+    comes in training mode, with a dropout that changes its scores unless it is in
+    evaluation mode."""
     torch.manual_seed(int(rng.integers(2**31)))
     model = nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1),
@@ -57,6 +59,26 @@ def tiny_cnn(rng: np.random.Generator) -> nn.Module:
         nn.ReLU(),
         nn.AdaptiveAvgPool2d(2),
         nn.Flatten(),
+        nn.Dropout(0.5),
         nn.Linear(24, 3),
     )
     return model.double()
+
+
+def augmented_items(sub, images: torch.Tensor, rng: np.random.Generator, passes: int = 1):
+    """Read every item of ``DigitsDataset(images, labels, digits_augmentation())``
+    ``passes`` times (torch's global generator seeded from ``rng``), and once more
+    without a transform: the outputs `checks.shifted_items` judges."""
+    labels = torch.tensor(rng.integers(0, 10, len(images)))
+    augmented = sub.cnn.DigitsDataset(images, labels, sub.cnn.digits_augmentation())
+    plain = sub.cnn.DigitsDataset(images, labels)
+    torch.manual_seed(int(rng.integers(2**31)))
+    read = [[augmented[i] for i in range(len(images))] for _ in range(passes)]
+    return {
+        "x": images,
+        "labels": labels,
+        "lengths": [len(augmented), len(plain)],
+        "shifted": [torch.stack([image for image, _ in items]) for items in read],
+        "item_labels": [[int(label) for _, label in items] for items in read],
+        "plain": torch.stack([plain[i][0] for i in range(len(images))]),
+    }

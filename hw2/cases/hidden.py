@@ -8,10 +8,11 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.passes import layer_check
-from hw2.cases.checks import digits_split, held_out_accuracy, one_pixel_shifts
+from hw2.cases.checks import digits_split, held_out_accuracy, shifted_items
 from hw2.cases.harness import (
     CONV,
     NORM,
+    augmented_items,
     conv_inputs,
     shapes,
     tensor,
@@ -183,12 +184,12 @@ def digits_cnn_default_train_mode(sub, rng):
 @number("9.2")
 @visibility("visible")
 @tags("pytorch", "augmentation")
-@judged_by(one_pixel_shifts)
-def shift_augment_large_batch(sub, rng):
-    """shift_augment on 200 images with sharp edges"""
-    x = torch.tensor((rng.random((200, 1, 8, 8)) > 0.5).astype(np.float32))
-    generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
-    return {"x": x, "shifted": sub.cnn.shift_augment(x, generator)}
+@judged_by(shifted_items)
+def augmented_dataset_over_two_epochs(sub, rng):
+    """DigitsDataset of 200 images with sharp edges, read twice with digits_augmentation():
+    shifts of at most one pixel, drawn anew at each access"""
+    images = torch.tensor((rng.random((200, 1, 8, 8)) > 0.5).astype(np.float32))
+    return augmented_items(sub, images, rng, passes=2)
 
 
 @weight(6)
@@ -267,12 +268,14 @@ def class_balanced_weights_edges(sub, rng):
 @visibility("visible")
 @tags("pytorch", "visualization")
 def saliency_batch(sub, rng):
-    """saliency maps of a small fixed CNN for 8 images; the model's gradients stay unset"""
+    """saliency maps of a small fixed CNN for 8 images; the model's gradients stay unset, and
+    it is back in training mode"""
     model = tiny_cnn(rng)
     maps = sub.saliency.saliency(
         model, tensor(rng, 8, 1, 6, 6), torch.tensor(rng.integers(0, 3, 8))
     )
-    return {"maps": maps, "untouched": all(p.grad is None for p in model.parameters())}
+    untouched = all(p.grad is None for p in model.parameters())
+    return {"maps": maps, "untouched": untouched, "training_after": model.training}
 
 
 @weight(2)
@@ -280,7 +283,10 @@ def saliency_batch(sub, rng):
 @visibility("visible")
 @tags("pytorch", "visualization")
 def grad_cam_first_layer(sub, rng):
-    """Grad-CAM at the first conv layer of a small fixed CNN for 5 images"""
+    """Grad-CAM at the first conv layer of a small fixed CNN for 5 images; the model is back
+    in training mode, with no hook left on the layer"""
     model = tiny_cnn(rng)
     x = tensor(rng, 5, 1, 6, 6)
-    return sub.saliency.grad_cam(model, model[1], x, torch.tensor(rng.integers(0, 3, 5)))
+    cam = sub.saliency.grad_cam(model, model[1], x, torch.tensor(rng.integers(0, 3, 5)))
+    hooks_left = len(model[1]._forward_hooks)
+    return {"cam": cam, "training_after": model.training, "hooks_left": hooks_left}

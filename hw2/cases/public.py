@@ -13,11 +13,12 @@ from hw2.cases.checks import (
     digits_split,
     fits_the_training_set,
     held_out_accuracy,
-    one_pixel_shifts,
+    shifted_items,
 )
 from hw2.cases.harness import (
     CONV,
     NORM,
+    augmented_items,
     conv_inputs,
     shapes,
     tensor,
@@ -139,12 +140,11 @@ def digits_cnn_eval_on_fixed_weights(sub, rng):
 @number("9.1")
 @visibility("visible")
 @tags("pytorch", "augmentation")
-@judged_by(one_pixel_shifts)
-def shift_augment_moves_by_at_most_one_pixel(sub, rng):
-    """shift_augment on 40 random images: each moved by at most one pixel, at random"""
-    x = torch.rand(40, 1, 8, 8, generator=torch.Generator().manual_seed(int(rng.integers(2**31))))
-    generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
-    return {"x": x, "shifted": sub.cnn.shift_augment(x, generator)}
+@judged_by(shifted_items)
+def augmented_dataset_shifts_each_image(sub, rng):
+    """DigitsDataset of 40 random images with digits_augmentation(): each item its image
+    moved by at most one pixel, at random, with its label"""
+    return augmented_items(sub, tensor(rng, 40, 1, 8, 8).float(), rng)
 
 
 @weight(4)

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hw2.cnn import DigitsCNN, shift_augment
+from hw2.cnn import DigitsCNN, DigitsDataset, digits_augmentation
 from hw2.imbalance import class_balanced_weights, focal_loss
 from hw2.resnet import BasicBlock, SmallResNet
 from hw2.saliency import grad_cam, saliency
@@ -54,18 +54,34 @@ def test_small_resnet_classifies_and_backpropagates_to_the_stem() -> None:
     assert strides == [1, 1, 2, 1, 2, 1]
 
 
-def test_digits_cnn_shapes_and_augmentation_keep_pixels() -> None:
+def test_digits_cnn_maps_images_to_ten_scores() -> None:
     assert DigitsCNN()(torch.randn(5, 1, 8, 8)).shape == (5, 10)
-    x = torch.rand(6, 1, 8, 8)
-    shifted = shift_augment(x, torch.Generator().manual_seed(0))
-    assert shifted.shape == x.shape
-    for original, moved in zip(x, shifted, strict=True):  # a shift of at most one pixel
-        padded = F.pad(original, (1, 1, 1, 1))
-        assert any(
-            torch.equal(padded[:, dy : dy + 8, dx : dx + 8], moved)
-            for dy in range(3)
-            for dx in range(3)
-        )
+
+
+def test_augmentation_shifts_by_at_most_one_pixel_and_covers_all_nine_shifts() -> None:
+    torch.manual_seed(0)
+    x = torch.rand(1, 8, 8)
+    padded = F.pad(x, (1, 1, 1, 1))
+    windows = [padded[:, dy : dy + 8, dx : dx + 8] for dy in range(3) for dx in range(3)]
+    seen = set()
+    for _ in range(200):
+        moved = digits_augmentation()(x)
+        matches = [k for k, window in enumerate(windows) if torch.equal(window, moved)]
+        assert matches, "not a shift of at most one pixel"
+        seen.add(matches[0])
+    assert seen == set(range(9))
+
+
+def test_dataset_pairs_images_and_labels_and_batches_through_a_dataloader() -> None:
+    x, y = torch.rand(10, 1, 8, 8), torch.arange(10)
+    plain = DigitsDataset(x, y)
+    assert len(plain) == 10 and torch.equal(plain[3][0], x[3]) and int(plain[3][1]) == 3
+    loader = torch.utils.data.DataLoader(DigitsDataset(x, y, digits_augmentation()), batch_size=4)
+    batches = list(loader)
+    assert [tuple(xb.shape) for xb, _ in batches] == [(4, 1, 8, 8), (4, 1, 8, 8), (2, 1, 8, 8)]
+    assert torch.equal(torch.cat([yb for _, yb in batches]), y)
+    with pytest.raises(ValueError, match="10 images but 9 labels"):
+        DigitsDataset(x, y[:9])
 
 
 def test_focal_loss_with_gamma_zero_is_weighted_cross_entropy() -> None:
@@ -132,3 +148,16 @@ def test_grad_cam_before_global_pooling_is_the_class_activation_map() -> None:
         expected = expected / expected.amax(dim=(1, 2), keepdim=True).clamp_min(1e-12)
     assert cam.shape == (3, 8, 8) and float(cam.max()) <= 1.0
     torch.testing.assert_close(cam, expected)
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["training", "eval"])
+def test_explanations_use_eval_mode_and_give_the_model_back_as_it_was(training: bool) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten())
+    model.append(nn.Dropout(0.5)).append(nn.Linear(4 * 6 * 6, 3)).train(training)
+    x, target = torch.randn(4, 1, 6, 6), torch.tensor([0, 1, 2, 0])
+    first = saliency(model, x, target), grad_cam(model, model[1], x, target)
+    again = saliency(model, x, target), grad_cam(model, model[1], x, target)
+    for a, b in zip(first, again, strict=True):
+        torch.testing.assert_close(a, b)  # no dropout: the same maps every time
+    assert model.training == training and not model[1]._forward_hooks
