@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.outputs import Flat, Outputs, flatten, format_path
+from autograder.outputs import Outputs, PathKey, flatten, format_path
 
 
 @dataclass(frozen=True)
@@ -75,29 +75,62 @@ def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Toleranc
     )
 
 
-def _structure_message(got: Flat, expected: Flat) -> str | None:
-    missing = [p for p in expected if p not in got]
-    extra = [p for p in got if p not in expected]
-    if not missing and not extra:
-        return None
-    parts = []
-    if missing:
-        parts.append("missing " + ", ".join(format_path(p) for p in missing[:5]))
-    if extra:
-        parts.append("unexpected " + ", ".join(format_path(p) for p in extra[:5]))
-    return (
-        "the returned value has the wrong structure: "
-        + "; ".join(parts)
-        + " (check the number and order of the values you return)"
+def _kind(value: Outputs) -> str:
+    if isinstance(value, dict):
+        keys = ", ".join(repr(k) for k in list(value)[:6]) + (", ..." if len(value) > 6 else "")
+        return f"a dict with keys {keys}" if value else "an empty dict"
+    if isinstance(value, list):
+        return f"a list or tuple of {len(value)} values"
+    return "an array" if np.ndim(value) else "a number"
+
+
+def _names(keys: list[str]) -> str:
+    return ", ".join(repr(k) for k in keys[:6]) + (
+        f" and {len(keys) - 6} more" if len(keys) > 6 else ""
     )
+
+
+def _structure_message(got: Outputs, expected: Outputs, path: PathKey = ()) -> str | None:
+    """The shallowest place where ``got`` is not built like ``expected``, said in the
+    terms a student indexes the returned value with; None when they are built alike."""
+    where = format_path(path) if path else "the returned value"
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"{where} should be a dict with keys {_names(list(expected))}; got {_kind(got)}"
+        missing = [k for k in expected if k not in got]
+        extra = [k for k in got if k not in expected]
+        if missing or extra:
+            parts = [f"missing {_names(missing)}"] if missing else []
+            parts += [f"unexpected {_names(extra)}"] if extra else []
+            return f"{where} has the wrong keys: " + "; ".join(parts)
+        children = ((k, got[k], expected[k]) for k in expected)
+    elif isinstance(expected, list):
+        if not isinstance(got, list):
+            return f"{where} should be {len(expected)} values (a tuple); got {_kind(got)}"
+        if len(got) != len(expected):
+            return (
+                f"{where} has {len(got)} values, expected {len(expected)} "
+                "(check the number and order of the values you return)"
+            )
+        children = ((i, g, e) for i, (g, e) in enumerate(zip(got, expected, strict=True)))
+    elif isinstance(got, (dict, list)):
+        hint = " (return a numpy array or a tensor)" if isinstance(got, list) else ""
+        return f"{where} should be {_kind(expected)}; got {_kind(got)}{hint}"
+    else:
+        return None
+    for key, g, e in children:
+        problem = _structure_message(g, e, (*path, key))
+        if problem:
+            return problem
+    return None
 
 
 def compare(got: Outputs, expected: Outputs, tol: Tolerance = Tolerance()) -> str | None:
     """None when normalized ``got`` matches normalized ``expected``; otherwise the reason."""
-    flat_got, flat_expected = flatten(got), flatten(expected)
-    problem = _structure_message(flat_got, flat_expected)
+    problem = _structure_message(got, expected)
     if problem:
         return problem
+    flat_got, flat_expected = flatten(got), flatten(expected)
     problems = []
     for path, want in flat_expected.items():
         name = format_path(path) if path else "the returned value"

@@ -51,7 +51,7 @@ class RunOutcome:
         return cls(error=error, kind=kind if kind in KINDS else "exception")
 
 
-def _where(exc: BaseException, folder: Path) -> str:
+def location(exc: BaseException, folder: Path) -> str:
     """``" (arrays.py, line 12, in softmax)"``: the deepest frame inside the submission."""
     frames = [
         f
@@ -76,7 +76,7 @@ def describe_error(exc: BaseException, folder: Path) -> RunOutcome:
         return RunOutcome.failed("exception", f"the submission called sys.exit({exc.code!r})")
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    return RunOutcome.failed("exception", text + _where(exc, folder))
+    return RunOutcome.failed("exception", text + location(exc, folder))
 
 
 def run_case(case: Case, submission: Submission, seed: int) -> RunOutcome:

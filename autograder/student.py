@@ -1,12 +1,19 @@
-"""What a student's `make test` runs: public cases against the shipped fixtures.
+"""What a student's `make test` runs: the static check of each submitted file, and the
+public cases against the shipped fixtures.
 
-A failing case fails its test with one readable line (``pytrace=False``): the output
-that differs and by how much, or "not implemented yet: <task>: <hint>".
+A failing test fails with one readable line (``pytrace=False``): the import that is not
+allowed, the output that differs and by how much, "not implemented yet: <task>: <hint>",
+or the line a case was running when it ran past the grader's time limit.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
+from types import FrameType
 
 import pytest
 
@@ -15,7 +22,8 @@ from autograder.assignment import Assignment
 from autograder.cases import Case, case_seed
 from autograder.judge import verdict
 from autograder.outputs import Outputs
-from autograder.runner import run_case
+from autograder.runner import RunOutcome, location, run_case
+from autograder.static import check_source
 from autograder.submission import Submission
 
 
@@ -29,8 +37,53 @@ def public_cases(name: str) -> list[Case]:
     return Assignment.load(name).public_cases()
 
 
+def submitted_files(name: str) -> list[str]:
+    """The files a student of assignment ``name`` submits."""
+    return list(Assignment.load(name).config.files)
+
+
+def check_submitted_file(name: str, filename: str) -> None:
+    """Fail the test when ``filename`` does not parse or imports what the grader refuses
+    (the same static check `make check` and Gradescope do)."""
+    assignment = Assignment.load(name)
+    path = assignment.folder / filename
+    if not path.is_file():
+        message = f"{filename} is missing from {name}/: restore it from the handout"
+        pytest.fail(message, pytrace=False)
+    forbidden = assignment.config.forbidden_imports.get(filename, ())
+    problem = check_source(filename, path.read_text(encoding="utf-8-sig"), forbidden)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+
+
+class CaseTimeout(BaseException):
+    """Raised inside a case that ran past its time limit (a BaseException, so that the
+    runner's handler for the submission's own errors does not take it)."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with `CaseTimeout`, where the platform has
+    SIGALRM (Linux, macOS) and this is the main thread; elsewhere, no limit."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise CaseTimeout
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def check_public_case(name: str, case: Case) -> None:
-    """Run ``case`` on the importable package ``name`` and fail the test on any difference."""
+    """Run ``case`` on the importable package ``name`` and fail the test on any difference,
+    or when it runs past the time limit the grader gives it."""
     expected = _expected(name)
     if case.name not in expected:
         pytest.fail(
@@ -39,7 +92,21 @@ def check_public_case(name: str, case: Case) -> None:
             pytrace=False,
         )
     seed = case_seed(name, case)
-    outcome = run_case(case, Submission.installed(name), seed)
+    submission = Submission.installed(name)
+    limit = case.timeout_s or Assignment.load(name).config.case_timeout_s
+    outcome: RunOutcome | None = None
+    where = ""
+    try:
+        with _time_limit(limit):
+            outcome = run_case(case, submission, seed)
+    except CaseTimeout as exc:  # failed outside this handler: no chained traceback
+        where = location(exc, submission.folder)
+    if outcome is None:
+        pytest.fail(
+            f"timed out after {limit:g} s, the grader's limit for this case (too slow, or an "
+            f"infinite loop){where}",
+            pytrace=False,
+        )
     if outcome.error is not None:
         pytest.fail(outcome.error, pytrace=False)
     result = verdict(case, outcome.outputs, expected[case.name], seed)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.depends import source_file
+from autograder.handout import build
 from autograder.regions import solution_lines
 
 
@@ -92,9 +93,10 @@ def test_every_stub_imports_and_every_public_case_says_not_implemented(
     for path in (handout / assignment.name).rglob("*.py"):
         compile(path.read_text(), str(path), "exec")
     run = _pytest_in(handout)
-    n = len(assignment.public_cases())
+    n, files = len(assignment.public_cases()), len(assignment.config.files)
     assert run.returncode != 0, run.stdout + run.stderr
-    assert f"{n} failed" in run.stdout and "passed" not in run.stdout, run.stdout
+    # the stubs pass the static check of each file, and fail every case
+    assert f"{n} failed, {files} passed" in run.stdout, run.stdout
     assert run.stdout.count("not implemented yet: ") >= n
     assert "Traceback" not in run.stdout and "Traceback" not in run.stderr
 
@@ -107,9 +109,27 @@ def test_the_handout_filled_with_the_reference_passes(
     for path in assignment.module_paths():
         shutil.copyfile(path, filled / assignment.name / path.name)
     run = _pytest_in(filled)
-    n = len(assignment.public_cases())
+    n = len(assignment.public_cases()) + len(assignment.config.files)
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"{n} passed" in run.stdout
+
+
+def test_make_test_flags_a_forbidden_import_and_stops_an_endless_case(tmp_path: Path) -> None:
+    ps0 = Assignment.load("ps0")
+    filled = build("ps0", tmp_path, refresh=False)
+    for path in ps0.module_paths():
+        shutil.copyfile(path, filled / "ps0" / path.name)
+    arrays, calculus = filled / "ps0" / "arrays.py", filled / "ps0" / "calculus.py"
+    signature = "def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:\n"
+    arrays.write_text(
+        arrays.read_text().replace(signature, signature + "    while True:\n        pass\n")
+    )
+    calculus.write_text("import sympy\n" + calculus.read_text())
+    run = _pytest_in(filled)
+    assert run.returncode != 0
+    assert "calculus.py imports sympy (line 1)" in run.stdout, run.stdout
+    assert "timed out after 10 s, the grader's limit for this case" in run.stdout, run.stdout
+    assert "(arrays.py, line 34, in softmax)" in run.stdout, run.stdout
 
 
 def test_make_check_and_make_submit_in_the_filled_handout(

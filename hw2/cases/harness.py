@@ -10,6 +10,22 @@ CONV = ("dx", "dw", "db")  # the gradients a backward pass returns, named
 NORM = ("dx", "dgamma", "dbeta")
 
 
+def max_pools(pool) -> dict[str, tuple]:
+    """The naive and the fast max pooling of a submission, forward and backward."""
+    return {
+        "naive": (pool.max_pool_forward_naive, pool.max_pool_backward_naive),
+        "fast": (pool.max_pool_forward_fast, pool.max_pool_backward_fast),
+    }
+
+
+def avg_pools(pool) -> dict[str, tuple]:
+    """The naive and the fast average pooling of a submission, forward and backward."""
+    return {
+        "naive": (pool.avg_pool_forward_naive, pool.avg_pool_backward_naive),
+        "fast": (pool.avg_pool_forward_fast, pool.avg_pool_backward_fast),
+    }
+
+
 def with_weights(module: nn.Module, rng: np.random.Generator) -> nn.Module:
     """``module`` in float64 with every floating entry of its state (weights, biases,
     running statistics) drawn from ``rng``, in the order of the entries' names: a module
@@ -47,22 +63,41 @@ def conv_inputs(
     return rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
 
 
+# Layers of `tiny_cnn` that the Grad-CAM cases hook
+TINY_CNN_BN, TINY_CNN_POOL, TINY_CNN_BLOCK2 = 1, 3, 5
+
+
 def tiny_cnn(rng: np.random.Generator) -> nn.Module:
-    """A fixed small CNN of the grader's own, for the saliency and Grad-CAM cases; it
-    comes in training mode, with a dropout that changes its scores unless it is in
-    evaluation mode."""
+    """A fixed small CNN of the grader's own for the saliency and Grad-CAM cases, on
+    (N, 2, 6, 6) images. It comes in training mode, with batch norm and dropout that
+    change its scores unless it runs in evaluation mode."""
     torch.manual_seed(int(rng.integers(2**31)))
     model = nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1),
+        nn.Conv2d(2, 4, 3, padding=1),
+        nn.BatchNorm2d(4),  # TINY_CNN_BN: (N, 4, 6, 6)
         nn.ReLU(),
+        nn.MaxPool2d(2),  # TINY_CNN_POOL: (N, 4, 3, 3)
         nn.Conv2d(4, 6, 3, padding=1),
-        nn.ReLU(),
+        nn.ReLU(),  # TINY_CNN_BLOCK2: (N, 6, 3, 3)
         nn.AdaptiveAvgPool2d(2),
         nn.Flatten(),
         nn.Dropout(0.5),
         nn.Linear(24, 3),
     )
+    bn = model[TINY_CNN_BN]
+    with torch.no_grad():  # running statistics unlike a fresh layer's, so that they matter
+        bn.running_mean.copy_(torch.tensor(rng.normal(size=4)))
+        bn.running_var.copy_(torch.tensor(rng.uniform(0.5, 2.0, size=4)))
     return model.double()
+
+
+def with_random_biases(net, rng: np.random.Generator):
+    """A numpy network whose biases (``params`` named b...) are drawn from ``rng``, so
+    that an L2 penalty wrongly put on them shows in the loss and gradients."""
+    for name in sorted(net.params):
+        if name.startswith("b"):
+            net.params[name] = 0.1 * rng.normal(size=net.params[name].shape)
+    return net
 
 
 def augmented_items(sub, images: torch.Tensor, rng: np.random.Generator, passes: int = 1):

@@ -12,11 +12,16 @@ from hw2.cases.checks import digits_split, held_out_accuracy, shifted_items
 from hw2.cases.harness import (
     CONV,
     NORM,
+    TINY_CNN_BN,
+    TINY_CNN_POOL,
     augmented_items,
+    avg_pools,
     conv_inputs,
+    max_pools,
     shapes,
     tensor,
     tiny_cnn,
+    with_random_biases,
     with_weights,
 )
 
@@ -60,10 +65,12 @@ def conv_fast_strided_rectangular_padded(sub, rng):
 @number("2.3")
 @visibility("visible")
 @tags("numpy", "convolution")
-def conv_fast_larger_batch(sub, rng):
-    """fast convolution on x (16, 3, 16, 16), w (8, 3, 3, 3), pad 1"""
+@time_limit(5)
+def conv_fast_cifar_sized_batch(sub, rng):
+    """fast convolution on x (50, 3, 32, 32), w (16, 3, 3, 3), pad 1, within 5 s (loops
+    over pixels take minutes)"""
     C = sub.conv
-    inputs = conv_inputs(rng, (16, 3, 16, 16), (8, 3, 3, 3))
+    inputs = conv_inputs(rng, (50, 3, 32, 32), (16, 3, 3, 3))
     return layer_check(
         C.conv_forward_fast, C.conv_backward_fast, inputs, rng, CONV, stride=1, pad=1
     )
@@ -79,9 +86,7 @@ def max_pool_overlapping_with_ties(sub, rng):
     x = rng.normal(size=(2, 2, 7, 9))
     ties = rng.integers(0, 2, size=(2, 2, 6, 6)).astype(float)
     out = {}
-    for speed in ("naive", "fast"):
-        forward = getattr(P, f"max_pool_forward_{speed}")
-        backward = getattr(P, f"max_pool_backward_{speed}")
+    for speed, (forward, backward) in max_pools(P).items():
         out[speed] = {
             "overlap": layer_check(forward, backward, (x,), rng, k=3, stride=2),
             "ties": layer_check(forward, backward, (ties,), rng),
@@ -97,9 +102,7 @@ def avg_pool_overlapping(sub, rng):
     """average pooling 3x3 stride 2 (overlapping) and 3x3 stride 3, naive and fast"""
     P, x = sub.pool, rng.normal(size=(2, 2, 9, 9))
     out = {}
-    for speed in ("naive", "fast"):
-        forward = getattr(P, f"avg_pool_forward_{speed}")
-        backward = getattr(P, f"avg_pool_backward_{speed}")
+    for speed, (forward, backward) in avg_pools(P).items():
         out[speed] = {
             "k3s2": layer_check(forward, backward, (x,), rng, k=3, stride=2),
             "k3s3": layer_check(forward, backward, (x,), rng, k=3, stride=3),
@@ -161,7 +164,9 @@ def groupnorm_one_group_and_one_per_channel(sub, rng):
 @tolerance(rtol=1e-6, atol=1e-9)
 def convnet_loss_default_sizes(sub, rng):
     """the numpy ConvNet with 16 filters, 64 hidden units, L2 0.01, on 12 images"""
-    net = sub.convnet.ConvNet(np.random.default_rng(rng.integers(2**32)), l2=0.01)
+    net = with_random_biases(
+        sub.convnet.ConvNet(np.random.default_rng(rng.integers(2**32)), l2=0.01), rng
+    )
     X, y = rng.uniform(0, 1, size=(12, 1, 8, 8)), rng.integers(0, 10, size=12)
     loss, grads = net.loss(X, y)
     return {"loss": loss, "grads": grads, "scores": net.loss(X[:3])}
@@ -272,7 +277,7 @@ def saliency_batch(sub, rng):
     it is back in training mode"""
     model = tiny_cnn(rng)
     maps = sub.saliency.saliency(
-        model, tensor(rng, 8, 1, 6, 6), torch.tensor(rng.integers(0, 3, 8))
+        model, tensor(rng, 8, 2, 6, 6), torch.tensor(rng.integers(0, 3, 8))
     )
     untouched = all(p.grad is None for p in model.parameters())
     return {"maps": maps, "untouched": untouched, "training_after": model.training}
@@ -283,10 +288,14 @@ def saliency_batch(sub, rng):
 @visibility("visible")
 @tags("pytorch", "visualization")
 def grad_cam_first_layer(sub, rng):
-    """Grad-CAM at the first conv layer of a small fixed CNN for 5 images; the model is back
-    in training mode, with no hook left on the layer"""
+    """Grad-CAM at the first conv block's batch norm (6x6) and at its max pool (3x3) of a
+    small fixed CNN for 5 images; the model is back in training mode, with no hook left"""
     model = tiny_cnn(rng)
-    x = tensor(rng, 5, 1, 6, 6)
-    cam = sub.saliency.grad_cam(model, model[1], x, torch.tensor(rng.integers(0, 3, 5)))
-    hooks_left = len(model[1]._forward_hooks)
-    return {"cam": cam, "training_after": model.training, "hooks_left": hooks_left}
+    x, target = tensor(rng, 5, 2, 6, 6), torch.tensor(rng.integers(0, 3, 5))
+    out = {
+        name: sub.saliency.grad_cam(model, model[index], x, target)
+        for name, index in (("bn", TINY_CNN_BN), ("pool", TINY_CNN_POOL))
+    }
+    out["hooks_left"] = sum(len(layer._forward_hooks) for layer in model)
+    out["training_after"] = model.training
+    return out

@@ -18,11 +18,15 @@ from hw2.cases.checks import (
 from hw2.cases.harness import (
     CONV,
     NORM,
+    TINY_CNN_BLOCK2,
     augmented_items,
+    avg_pools,
     conv_inputs,
+    max_pools,
     shapes,
     tensor,
     tiny_cnn,
+    with_random_biases,
     with_weights,
 )
 
@@ -32,12 +36,16 @@ from hw2.cases.harness import (
 @visibility("visible")
 @tags("numpy", "convolution")
 def conv_naive_small(sub, rng):
-    """naive convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1"""
+    """naive convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1; and
+    x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1"""
     C = sub.conv
-    inputs = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
-    return layer_check(
-        C.conv_forward_naive, C.conv_backward_naive, inputs, rng, CONV, stride=1, pad=1
-    )
+    square = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
+    strided = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 2))
+    forward, backward = C.conv_forward_naive, C.conv_backward_naive
+    return {
+        "s1p1": layer_check(forward, backward, square, rng, CONV, stride=1, pad=1),
+        "s2p1": layer_check(forward, backward, strided, rng, CONV, stride=2, pad=1),
+    }
 
 
 @weight(4)
@@ -45,12 +53,16 @@ def conv_naive_small(sub, rng):
 @visibility("visible")
 @tags("numpy", "convolution")
 def conv_fast_small(sub, rng):
-    """fast convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1"""
+    """fast convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1; and
+    x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1"""
     C = sub.conv
-    inputs = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
-    return layer_check(
-        C.conv_forward_fast, C.conv_backward_fast, inputs, rng, CONV, stride=1, pad=1
-    )
+    square = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
+    strided = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 2))
+    forward, backward = C.conv_forward_fast, C.conv_backward_fast
+    return {
+        "s1p1": layer_check(forward, backward, square, rng, CONV, stride=1, pad=1),
+        "s2p1": layer_check(forward, backward, strided, rng, CONV, stride=2, pad=1),
+    }
 
 
 @weight(3)
@@ -58,12 +70,19 @@ def conv_fast_small(sub, rng):
 @visibility("visible")
 @tags("numpy", "pooling")
 def max_pool_2x2(sub, rng):
-    """max pooling 2x2, stride 2, naive and fast, on (2, 3, 6, 6)"""
-    P, x = sub.pool, rng.normal(size=(2, 3, 6, 6))
-    return {
-        "naive": layer_check(P.max_pool_forward_naive, P.max_pool_backward_naive, (x,), rng),
-        "fast": layer_check(P.max_pool_forward_fast, P.max_pool_backward_fast, (x,), rng),
-    }
+    """max pooling, naive and fast: 2x2 stride 2 on (2, 3, 6, 6); 3x3 stride 2 (windows
+    overlap) on (1, 2, 7, 7); 2x2 on 0/1 images, where windows hold equal maxima"""
+    P = sub.pool
+    x, overlap = rng.normal(size=(2, 3, 6, 6)), rng.normal(size=(1, 2, 7, 7))
+    ties = rng.integers(0, 2, size=(1, 2, 4, 4)).astype(float)
+    out = {}
+    for speed, (forward, backward) in max_pools(P).items():
+        out[speed] = {
+            "k2s2": layer_check(forward, backward, (x,), rng),
+            "overlap": layer_check(forward, backward, (overlap,), rng, k=3, stride=2),
+            "ties": layer_check(forward, backward, (ties,), rng),
+        }
+    return out
 
 
 @weight(2)
@@ -71,12 +90,17 @@ def max_pool_2x2(sub, rng):
 @visibility("visible")
 @tags("numpy", "pooling")
 def avg_pool_2x2(sub, rng):
-    """average pooling 2x2, stride 2, naive and fast, on (2, 3, 6, 6)"""
-    P, x = sub.pool, rng.normal(size=(2, 3, 6, 6))
-    return {
-        "naive": layer_check(P.avg_pool_forward_naive, P.avg_pool_backward_naive, (x,), rng),
-        "fast": layer_check(P.avg_pool_forward_fast, P.avg_pool_backward_fast, (x,), rng),
-    }
+    """average pooling, naive and fast: 2x2 stride 2 on (2, 3, 6, 6); 3x3 stride 2
+    (windows overlap) on (1, 2, 7, 7)"""
+    P = sub.pool
+    x, overlap = rng.normal(size=(2, 3, 6, 6)), rng.normal(size=(1, 2, 7, 7))
+    out = {}
+    for speed, (forward, backward) in avg_pools(P).items():
+        out[speed] = {
+            "k2s2": layer_check(forward, backward, (x,), rng),
+            "overlap": layer_check(forward, backward, (overlap,), rng, k=3, stride=2),
+        }
+    return out
 
 
 @weight(3)
@@ -117,7 +141,9 @@ def groupnorm_two_groups(sub, rng):
 @tags("numpy", "model")
 def convnet_loss_small(sub, rng):
     """the numpy ConvNet (4 filters, 6 hidden units, L2 0.1): loss, gradients, scores"""
-    net = sub.convnet.ConvNet(np.random.default_rng(rng.integers(2**32)), 4, 6, l2=0.1)
+    net = with_random_biases(
+        sub.convnet.ConvNet(np.random.default_rng(rng.integers(2**32)), 4, 6, l2=0.1), rng
+    )
     X, y = rng.normal(size=(5, 1, 8, 8)), rng.integers(0, 10, size=5)
     loss, grads = net.loss(X, y)
     return {"loss": loss, "grads": grads, "scores": net.loss(X)}
@@ -212,7 +238,8 @@ def small_resnet_eval(sub, rng):
 @visibility("visible")
 @tags("pytorch", "imbalance")
 def focal_loss_values_and_gradient(sub, rng):
-    """focal loss (gamma 2) of 6 examples, 4 classes, without and with class weights"""
+    """focal loss (gamma 2) of 6 examples, 4 classes, without and with class weights; and
+    logits of +-1e4 (take log p from log_softmax)"""
     logits = tensor(rng, 6, 4, scale=2.0).requires_grad_(True)
     targets = torch.tensor(rng.integers(0, 4, size=6))
     weights = torch.tensor(rng.uniform(0.2, 3.0, size=4))
@@ -221,6 +248,8 @@ def focal_loss_values_and_gradient(sub, rng):
         loss = sub.imbalance.focal_loss(logits, targets, gamma=2.0, weights=w)
         (grad,) = torch.autograd.grad(loss, logits)
         out[name] = {"loss": loss, "grad": grad}
+    extreme = torch.tensor([[-1e4, 1e4, 0.0]], dtype=torch.float64)
+    out["extreme"] = sub.imbalance.focal_loss(extreme, torch.tensor([0]), gamma=2.0)
     return out
 
 
@@ -240,9 +269,11 @@ def class_balanced_weights_small(sub, rng):
 @visibility("visible")
 @tags("pytorch", "visualization")
 def saliency_small(sub, rng):
-    """saliency maps of a small fixed CNN for 3 images"""
+    """saliency maps of a small fixed CNN for 3 images of 2 channels; the model's own
+    gradients stay unset"""
     model = tiny_cnn(rng)
-    return sub.saliency.saliency(model, tensor(rng, 3, 1, 6, 6), torch.tensor([0, 2, 1]))
+    maps = sub.saliency.saliency(model, tensor(rng, 3, 2, 6, 6), torch.tensor([0, 2, 1]))
+    return {"maps": maps, "untouched": all(p.grad is None for p in model.parameters())}
 
 
 @weight(2)
@@ -250,7 +281,8 @@ def saliency_small(sub, rng):
 @visibility("visible")
 @tags("pytorch", "visualization")
 def grad_cam_small(sub, rng):
-    """Grad-CAM at the second conv layer of a small fixed CNN for 3 images"""
+    """Grad-CAM at the second conv block's ReLU (3x3 maps, upsampled to 6x6) of a small
+    fixed CNN for 3 images"""
     model = tiny_cnn(rng)
-    x = tensor(rng, 3, 1, 6, 6)
-    return sub.saliency.grad_cam(model, model[3], x, torch.tensor([1, 0, 2]))
+    x = tensor(rng, 3, 2, 6, 6)
+    return sub.saliency.grad_cam(model, model[TINY_CNN_BLOCK2], x, torch.tensor([1, 0, 2]))

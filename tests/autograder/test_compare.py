@@ -39,11 +39,24 @@ def test_shape_mismatch_is_reported_before_values() -> None:
     assert "has shape (3, 1) float64, expected shape (3,) float64" in message
 
 
-def test_structure_mismatch_names_missing_and_unexpected_outputs() -> None:
+def test_structure_mismatch_names_missing_and_unexpected_keys() -> None:
     message = check({"loss": 1.0, "grd": np.zeros(2)}, {"loss": 1.0, "grad": np.zeros(2)})
-    assert message is not None
-    assert "missing out['grad']" in message and "unexpected out['grd']" in message
-    assert check([1.0, 2.0], [1.0, 2.0, 3.0]) is not None
+    assert message == "the returned value has the wrong keys: missing 'grad'; unexpected 'grd'"
+    nested = check({"shapes": {"w": [3, 3]}}, {"shapes": {"w": [3, 3], "b": [3]}})
+    assert nested == "out['shapes'] has the wrong keys: missing 'b'"
+
+
+def test_structure_mismatch_says_how_many_values_and_what_was_returned() -> None:
+    message = check([1.0, 2.0], [1.0, 2.0, 3.0])
+    assert message is not None and message.startswith("the returned value has 2 values, expected 3")
+    message = check({"dx": [np.zeros(2), np.zeros(2)]}, {"dx": np.zeros(2)})
+    assert message == (
+        "out['dx'] should be an array; got a list or tuple of 2 values (return a numpy array "
+        "or a tensor)"
+    )
+    assert check(np.zeros(3), [np.zeros(3), np.zeros(3)]) == (
+        "the returned value should be 2 values (a tuple); got an array"
+    )
 
 
 def test_tolerances_are_applied_as_stated() -> None:
