@@ -43,6 +43,7 @@ HIDDEN_VERDICTS = {
     "crash": "the process running your code died (a crash, an exit, or too much memory)",
 }
 WRONG_ANSWER = "wrong answer: the outputs differ from the expected ones"
+FAILED_CHECK = "wrong answer: the outputs fail this case's check"
 
 
 def judge_case(
@@ -58,7 +59,8 @@ def judge_case(
         v = verdict(case, outcome.outputs, expected, seed)
         score, message = round(case.points * v.fraction, 6), v.message
         if not detailed:
-            message = "passed" if v.passed else WRONG_ANSWER if v.fraction == 0 else "partly right"
+            wrong = WRONG_ANSWER if case.check is None else FAILED_CHECK
+            message = "passed" if v.passed else wrong if v.fraction == 0 else "partly right"
     return CaseResult(
         name=case.label,
         number=case.number,

@@ -8,14 +8,15 @@ from autograder.results import GradeReport
 
 
 def score_table(report: GradeReport, title: str = "", width: int = 100) -> str:
-    """A row per case (verdict, number and name, points); a failed case's reason wrapped
-    below it; then the total."""
+    """A row per case (verdict, number and name, points); below it, wrapped, a failed
+    case's reason, or what a passed case's check found ("held-out accuracy 99.4%"); then
+    the total."""
     name_width = max([len(t.name) for t in report.tests] + [10])
     lines = [title] if title else []
     for test in report.tests:
         mark = "PASS" if test.status == "passed" else "FAIL"
         lines.append(f"{mark}  {test.name:<{name_width}}  {test.score:g}/{test.max_score:g}")
-        if test.status != "passed" and test.output:
+        if test.output and (test.status != "passed" or test.output != "passed"):
             lines += textwrap.wrap(
                 test.output, width, initial_indent=" " * 6, subsequent_indent=" " * 8
             )

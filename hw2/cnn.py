@@ -60,6 +60,7 @@ def digits_augmentation() -> v2.Transform:
     The digits are centred only roughly, so the network should not care where exactly.
     ``v2.RandomCrop`` does this on the image padded by one pixel on every side. Its
     random draws come from torch's global generator (seed it with `torch.manual_seed`).
+    A v2 transform treats a torch tensor (..., H, W) as an image; it refuses a numpy array.
     """
     # BEGIN SOLUTION: an 8x8 random crop of the image padded by one pixel
     return v2.RandomCrop(8, padding=1)

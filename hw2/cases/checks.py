@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases import Arrays, DataBuilder, Verdict
+from autograder.compare import Tolerance, compare
 from autograder.heldout import accuracy_at_least, labelled_split
 from autograder.outputs import Outputs
 from dlkit.data import digits
@@ -46,11 +47,22 @@ def shifted_items(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
                 if np.array_equal(original[:, dy : dy + 8, dx : dx + 8], moved)
             ]
             if not found:
-                problem = f"item {i}: its image is not images[{i}] moved by 1 pixel or less"
+                problem = (
+                    f"item {i}: its image is not images[{i}] moved by at most one pixel "
+                    "each way with zeros filling in"
+                )
                 return Verdict(0.0, problem)
             offsets.append(found[0])
+    if set(offsets) == {(1, 1)}:
+        return Verdict(
+            0.0, "every image came back unmoved: pad it by one pixel before the random crop"
+        )
     if len(set(offsets)) < 3:
-        return Verdict(0.0, f"only {len(set(offsets))} distinct shifts in {len(offsets)} images")
+        return Verdict(
+            0.0,
+            f"only {len(set(offsets))} different shifts among {len(offsets)} images: "
+            "draw each image's shift at random",
+        )
     passes = np.reshape(got["shifted"], (len(got["shifted"]), n, -1))
     if len(passes) > 1 and all(np.array_equal(passes[0], later) for later in passes[1:]):
         return Verdict(0.0, "each pass over the dataset gave the same shifts: draw them anew")
@@ -72,3 +84,62 @@ def fits_the_training_set(got: Outputs, expected: Outputs, data: Arrays) -> Verd
     return Verdict(
         1.0, f"loss {losses[0]:.3g} -> {losses[-1]:.3g}, training accuracy {accuracy:.1%}"
     )
+
+
+# Grad-CAM maps lie in [0, 1]: to 1e-3 they look the same, and an epsilon added to the
+# maximum before dividing (as some libraries do) passes.
+EXPLANATION_TOL = {"saliency": Tolerance(), "grad_cam": Tolerance(rtol=0.0, atol=1e-3)}
+
+
+def explained_cleanly(kind: str):
+    """A check of `harness.explained` outputs (``kind`` "saliency" or "grad_cam"), or of
+    a dict of them: the maps match the reference's, and each call left the model as it
+    found it (its mode, no gradient on its parameters, no hook)."""
+
+    def check(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
+        if "maps" not in expected:  # several layers, by name
+            for name in expected:
+                result = check(got[name], expected[name], data)
+                if not result.passed:
+                    return Verdict(0.0, f"at the {name} layer: {result.message}")
+            return Verdict(1.0, "maps match; the model is left as it was")
+        if not bool(got["untouched"]):
+            return Verdict(
+                0.0,
+                "the model's parameters got a .grad: take the gradient with "
+                "torch.autograd.grad(score, x) instead of .backward()",
+            )
+        modes = [bool(m) for m in got["modes_after"]]
+        for before, after in zip(("training", "evaluation"), modes, strict=True):
+            if after != (before == "training"):
+                return Verdict(
+                    0.0,
+                    f"called on a model in {before} mode, it left the model in the other "
+                    "mode: note model.training first, and put it back with "
+                    "model.train(was_training)",
+                )
+        if int(got["hooks_left"]) != 0:
+            return Verdict(
+                0.0,
+                "a forward hook is still registered: keep the handle that "
+                "register_forward_hook returns and call handle.remove()",
+            )
+        maps, want = got["maps"], expected["maps"]
+        if maps.shape != want.shape:
+            hint = (
+                ": upsample each map to the input's (H, W)"
+                if kind == "grad_cam" and maps.shape[:-2] == want.shape[:-2]
+                else ""
+            )
+            return Verdict(0.0, f"the maps have shape {maps.shape}, expected {want.shape}{hint}")
+        problem = compare(maps, want, EXPLANATION_TOL[kind])
+        if problem:
+            return Verdict(
+                0.0,
+                problem.replace("the returned value differs", "the maps differ", 1)
+                + " (one cause: maps computed in training mode, where dropout and batch"
+                " statistics change them)",
+            )
+        return Verdict(1.0, "maps match; the model is left as it was")
+
+    return check

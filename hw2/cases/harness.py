@@ -6,8 +6,21 @@ import numpy as np
 import torch
 from torch import nn
 
+from autograder.passes import layer_check
+
 CONV = ("dx", "dw", "db")  # the gradients a backward pass returns, named
 NORM = ("dx", "dgamma", "dbeta")
+
+
+def small_convolutions(forward, backward, rng: np.random.Generator) -> dict:
+    """The public convolution cases: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1; and
+    x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1."""
+    square = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
+    strided = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 2))
+    return {
+        "s1p1": layer_check(forward, backward, square, rng, CONV, stride=1, pad=1),
+        "s2p1": layer_check(forward, backward, strided, rng, CONV, stride=2, pad=1),
+    }
 
 
 def max_pools(pool) -> dict[str, tuple]:
@@ -88,7 +101,28 @@ def tiny_cnn(rng: np.random.Generator) -> nn.Module:
     with torch.no_grad():  # running statistics unlike a fresh layer's, so that they matter
         bn.running_mean.copy_(torch.tensor(rng.normal(size=4)))
         bn.running_var.copy_(torch.tensor(rng.uniform(0.5, 2.0, size=4)))
+        # scores of a trained network's size: raw Grad-CAM maps peak near 1, not near 1e-4,
+        # so that an epsilon added before normalizing them stays negligible
+        model[-1].weight.mul_(100.0)
     return model.double()
+
+
+def explained(explain, model: nn.Module, x: torch.Tensor, target: torch.Tensor, *layer) -> dict:
+    """Call ``explain(model, *layer, x, target)`` on a model in training mode, then again
+    in evaluation mode: the first call's maps, the mode each call left the model in, and
+    whether any gradient or hook stayed behind. `checks.explained_cleanly` judges it."""
+    model.train()
+    maps = explain(model, *layer, x, target)
+    modes = [model.training]
+    model.eval()
+    explain(model, *layer, x, target)
+    modes.append(model.training)
+    return {
+        "maps": maps,
+        "modes_after": modes,
+        "untouched": all(p.grad is None for p in model.parameters()),
+        "hooks_left": sum(len(m._forward_hooks) for m in model.modules()),
+    }
 
 
 def with_random_biases(net, rng: np.random.Generator):

@@ -8,7 +8,12 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.passes import layer_check
-from hw2.cases.checks import digits_split, held_out_accuracy, shifted_items
+from hw2.cases.checks import (
+    digits_split,
+    explained_cleanly,
+    held_out_accuracy,
+    shifted_items,
+)
 from hw2.cases.harness import (
     CONV,
     NORM,
@@ -17,6 +22,7 @@ from hw2.cases.harness import (
     augmented_items,
     avg_pools,
     conv_inputs,
+    explained,
     max_pools,
     shapes,
     tensor,
@@ -272,30 +278,24 @@ def class_balanced_weights_edges(sub, rng):
 @number("15.2")
 @visibility("visible")
 @tags("pytorch", "visualization")
+@judged_by(explained_cleanly("saliency"))
 def saliency_batch(sub, rng):
-    """saliency maps of a small fixed CNN for 8 images; the model's gradients stay unset, and
-    it is back in training mode"""
-    model = tiny_cnn(rng)
-    maps = sub.saliency.saliency(
-        model, tensor(rng, 8, 2, 6, 6), torch.tensor(rng.integers(0, 3, 8))
-    )
-    untouched = all(p.grad is None for p in model.parameters())
-    return {"maps": maps, "untouched": untouched, "training_after": model.training}
+    """saliency maps of a small fixed CNN for 8 images, in training and evaluation mode"""
+    model, x = tiny_cnn(rng), tensor(rng, 8, 2, 6, 6)
+    return explained(sub.saliency.saliency, model, x, torch.tensor(rng.integers(0, 3, 8)))
 
 
 @weight(2)
 @number("16.2")
 @visibility("visible")
 @tags("pytorch", "visualization")
+@judged_by(explained_cleanly("grad_cam"))
 def grad_cam_first_layer(sub, rng):
     """Grad-CAM at the first conv block's batch norm (6x6) and at its max pool (3x3) of a
-    small fixed CNN for 5 images; the model is back in training mode, with no hook left"""
+    small fixed CNN for 5 images, in training and evaluation mode"""
     model = tiny_cnn(rng)
     x, target = tensor(rng, 5, 2, 6, 6), torch.tensor(rng.integers(0, 3, 5))
-    out = {
-        name: sub.saliency.grad_cam(model, model[index], x, target)
+    return {
+        name: explained(sub.saliency.grad_cam, model, x, target, model[index])
         for name, index in (("bn", TINY_CNN_BN), ("pool", TINY_CNN_POOL))
     }
-    out["hooks_left"] = sum(len(layer._forward_hooks) for layer in model)
-    out["training_after"] = model.training
-    return out

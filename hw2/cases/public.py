@@ -11,19 +11,20 @@ from autograder.passes import layer_check
 from hw2.cases.checks import (
     PUBLIC_SPLIT_SEED,
     digits_split,
+    explained_cleanly,
     fits_the_training_set,
     held_out_accuracy,
     shifted_items,
 )
 from hw2.cases.harness import (
-    CONV,
     NORM,
     TINY_CNN_BLOCK2,
     augmented_items,
     avg_pools,
-    conv_inputs,
+    explained,
     max_pools,
     shapes,
+    small_convolutions,
     tensor,
     tiny_cnn,
     with_random_biases,
@@ -38,14 +39,7 @@ from hw2.cases.harness import (
 def conv_naive_small(sub, rng):
     """naive convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1; and
     x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1"""
-    C = sub.conv
-    square = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
-    strided = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 2))
-    forward, backward = C.conv_forward_naive, C.conv_backward_naive
-    return {
-        "s1p1": layer_check(forward, backward, square, rng, CONV, stride=1, pad=1),
-        "s2p1": layer_check(forward, backward, strided, rng, CONV, stride=2, pad=1),
-    }
+    return small_convolutions(sub.conv.conv_forward_naive, sub.conv.conv_backward_naive, rng)
 
 
 @weight(4)
@@ -55,14 +49,7 @@ def conv_naive_small(sub, rng):
 def conv_fast_small(sub, rng):
     """fast convolution: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1; and
     x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1"""
-    C = sub.conv
-    square = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
-    strided = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 2))
-    forward, backward = C.conv_forward_fast, C.conv_backward_fast
-    return {
-        "s1p1": layer_check(forward, backward, square, rng, CONV, stride=1, pad=1),
-        "s2p1": layer_check(forward, backward, strided, rng, CONV, stride=2, pad=1),
-    }
+    return small_convolutions(sub.conv.conv_forward_fast, sub.conv.conv_backward_fast, rng)
 
 
 @weight(3)
@@ -168,9 +155,9 @@ def digits_cnn_eval_on_fixed_weights(sub, rng):
 @tags("pytorch", "augmentation")
 @judged_by(shifted_items)
 def augmented_dataset_shifts_each_image(sub, rng):
-    """DigitsDataset of 40 random images with digits_augmentation(): each item its image
-    moved by at most one pixel, at random, with its label"""
-    return augmented_items(sub, tensor(rng, 40, 1, 8, 8).float(), rng)
+    """DigitsDataset of 40 random images with digits_augmentation(), read twice: each item
+    its image moved by at most one pixel, at random and anew each time, with its label"""
+    return augmented_items(sub, tensor(rng, 40, 1, 8, 8).float(), rng, passes=2)
 
 
 @weight(4)
@@ -268,21 +255,22 @@ def class_balanced_weights_small(sub, rng):
 @number("15.1")
 @visibility("visible")
 @tags("pytorch", "visualization")
+@judged_by(explained_cleanly("saliency"))
 def saliency_small(sub, rng):
-    """saliency maps of a small fixed CNN for 3 images of 2 channels; the model's own
-    gradients stay unset"""
-    model = tiny_cnn(rng)
-    maps = sub.saliency.saliency(model, tensor(rng, 3, 2, 6, 6), torch.tensor([0, 2, 1]))
-    return {"maps": maps, "untouched": all(p.grad is None for p in model.parameters())}
+    """saliency maps of a small fixed CNN for 3 images of 2 channels, called on the model in
+    training mode and in evaluation mode: the model is left as it was"""
+    x = tensor(rng, 3, 2, 6, 6)
+    return explained(sub.saliency.saliency, tiny_cnn(rng), x, torch.tensor([0, 2, 1]))
 
 
 @weight(2)
 @number("16.1")
 @visibility("visible")
 @tags("pytorch", "visualization")
+@judged_by(explained_cleanly("grad_cam"))
 def grad_cam_small(sub, rng):
     """Grad-CAM at the second conv block's ReLU (3x3 maps, upsampled to 6x6) of a small
-    fixed CNN for 3 images"""
-    model = tiny_cnn(rng)
-    x = tensor(rng, 3, 2, 6, 6)
-    return sub.saliency.grad_cam(model, model[TINY_CNN_BLOCK2], x, torch.tensor([1, 0, 2]))
+    fixed CNN for 3 images, called in training and in evaluation mode"""
+    model, x = tiny_cnn(rng), tensor(rng, 3, 2, 6, 6)
+    layer = model[TINY_CNN_BLOCK2]
+    return explained(sub.saliency.grad_cam, model, x, torch.tensor([1, 0, 2]), layer)

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from autograder.assignment import Assignment
-from autograder.judge import HIDDEN_VERDICTS, WRONG_ANSWER
+from autograder.judge import FAILED_CHECK, HIDDEN_VERDICTS, WRONG_ANSWER
 
 REFERENCE = Assignment.load("ps0")
 PUBLIC = {c.label for c in REFERENCE.public_cases()}
-HIDDEN_PHRASES = {*HIDDEN_VERDICTS.values(), WRONG_ANSWER, "partly right", "passed"}
+HIDDEN_PHRASES = {*HIDDEN_VERDICTS.values(), WRONG_ANSWER, FAILED_CHECK, "partly right", "passed"}
 N_CASES = len(REFERENCE.all_cases())
 ARRAYS_TASKS = [
     "pairwise_sq_dists",
