@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.outputs import Outputs, from_arrays, normalize, to_arrays
+from autograder.outputs import Outputs, OutputTypeError, from_arrays, normalize, to_arrays
 
 MAX_HEADER = 64 * 1024
 MAX_ENTRIES = 10_000  # arrays in one case's outputs
@@ -33,8 +33,16 @@ class Frame:
 
 
 def encode_outputs(outputs: Outputs) -> bytes:
+    """The ``.npz`` payload of normalized outputs. More leaves than the judge accepts fail
+    here, in the worker, before seconds go into writing them (the judge checks again)."""
+    arrays = to_arrays({"out": outputs})
+    if len(arrays) > MAX_ENTRIES:
+        raise OutputTypeError(
+            f"{len(arrays) - 1} separate values in the output, at most {MAX_ENTRIES}: "
+            "return arrays, not lists of numbers"
+        )
     buffer = io.BytesIO()
-    np.savez(buffer, **to_arrays({"out": outputs}))  # type: ignore[arg-type]
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 

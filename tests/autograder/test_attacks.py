@@ -158,6 +158,18 @@ ATTACKS = {
         for task in {tasks}:
             globals()[task] = lambda *args, **kwargs: [0.0] * 50_000
     """,
+    "sends_a_huge_number_of_arrays_past_the_worker": """
+        import io
+        import numpy as np
+        import autograder.worker
+        buffer = io.BytesIO()
+        np.savez(buffer, **{{"out/structure": np.array("0"),
+                             **{{f"out/{{i}}": np.zeros(1) for i in range(20_000)}}}})
+        payload = buffer.getvalue()
+        autograder.worker.encode_outputs = lambda outputs: payload
+        for task in {tasks}:
+            globals()[task] = lambda *args, **kwargs: 0.0
+    """,
     "imports_a_forbidden_module_in_disguise": """
         import importlib
         def softmax(z, axis=-1):
