@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from autograder import fixtures
@@ -96,3 +98,16 @@ def test_the_reference_reproduces_the_public_fixtures(assignment: Assignment) ->
 
 def test_public_cases_are_visible(assignment: Assignment) -> None:
     assert all(c.visibility == "visible" for c in assignment.public_cases())
+
+
+def test_the_judge_loads_the_cases_without_importing_torch(assignment: Assignment) -> None:
+    """The judge imports the case modules for their metadata and checks; torch (hundreds
+    of MB resident) belongs in the worker alone, or two copies crowd Gradescope's 768 MB.
+    Case modules that need torch take it from `autograder.lazy_import.lazy`."""
+    code = (
+        "import sys; from autograder.assignment import Assignment; "
+        f"Assignment.load({assignment.name!r}).all_cases(); "
+        "print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]", run.stdout

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
+from autograder.lazy_import import lazy
 from autograder.passes import layer_check
 from hw2.cases.checks import (
     digits_split,
@@ -33,6 +33,8 @@ from hw2.cases.harness import (
 
 # The held-out split of the graded digits case; tests/hw2 checks the reference's margin.
 HIDDEN_SPLIT_SEED = 2026
+
+torch = lazy("torch")  # imported where a case runs (the worker), not in the judge
 
 
 @weight(5)
