@@ -77,8 +77,7 @@ def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Toleranc
 
 def _kind(value: Outputs) -> str:
     if isinstance(value, dict):
-        keys = ", ".join(repr(k) for k in list(value)[:6]) + (", ..." if len(value) > 6 else "")
-        return f"a dict with keys {keys}" if value else "an empty dict"
+        return f"a dict with keys {_names(list(value))}" if value else "an empty dict"
     if isinstance(value, list):
         return f"a list or tuple of {len(value)} values"
     return "an array" if np.ndim(value) else "a number"

@@ -23,8 +23,8 @@ from autograder.cases import Case, case_seed
 from autograder.judge import verdict
 from autograder.outputs import Outputs
 from autograder.runner import RunOutcome, location, run_case
-from autograder.static import check_source
 from autograder.submission import Submission
+from autograder.submit import FileProblem, checked_source
 
 
 @cache
@@ -43,17 +43,12 @@ def submitted_files(name: str) -> list[str]:
 
 
 def check_submitted_file(name: str, filename: str) -> None:
-    """Fail the test when ``filename`` does not parse or imports what the grader refuses
-    (the same static check `make check` and Gradescope do)."""
-    assignment = Assignment.load(name)
-    path = assignment.folder / filename
-    if not path.is_file():
-        message = f"{filename} is missing from {name}/: restore it from the handout"
-        pytest.fail(message, pytrace=False)
-    forbidden = assignment.config.forbidden_imports.get(filename, ())
-    problem = check_source(filename, path.read_text(encoding="utf-8-sig"), forbidden)
-    if problem:
-        pytest.fail(problem, pytrace=False)
+    """Fail the test when ``filename`` is missing, too large, not UTF-8, does not parse, or
+    imports what the grader refuses (the checks of `make submit` and the grader)."""
+    try:
+        checked_source(Assignment.load(name), filename)
+    except FileProblem as problem:
+        pytest.fail(str(problem), pytrace=False)
 
 
 class CaseTimeout(BaseException):

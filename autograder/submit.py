@@ -55,6 +55,29 @@ def unimplemented(tree: ast.Module) -> list[str]:
 NOTHING_DONE = "nothing is implemented yet: every file still holds only stubs"
 
 
+class FileProblem(ValueError):
+    """A submitted file the grader would not accept; the message says why and what to do."""
+
+
+def checked_source(assignment: Assignment, name: str) -> str:
+    """The text of the submitted file ``name``; `FileProblem` when it is missing, too
+    large, not UTF-8, does not parse, or imports what the assignment forbids there."""
+    path = assignment.folder / name
+    if not path.is_file():
+        folder = assignment.folder.name
+        raise FileProblem(f"{name} is missing from {folder}/: restore it from the handout")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise FileProblem(f"{name} is over {MAX_FILE_BYTES:,} bytes: is it the right file?")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileProblem(f"{name} is not UTF-8 text: save it as UTF-8") from None
+    problem = check_source(name, text, assignment.config.forbidden_imports.get(name, ()))
+    if problem:
+        raise FileProblem(problem)
+    return text
+
+
 def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
     """(errors that block the submission, warnings).
 
@@ -69,23 +92,10 @@ def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
     tasks: dict[str, list[str]] = json.loads(listing.read_text()) if listing.is_file() else {}
     tasks = {f: [t.split(".")[-1] for t in names] for f, names in tasks.items()}
     for name in config.files:
-        path = assignment.folder / name
-        if not path.is_file():
-            errors.append(
-                f"{name} is missing from {assignment.folder.name}/: restore it from the handout"
-            )
-            continue
-        if path.stat().st_size > MAX_FILE_BYTES:
-            errors.append(f"{name} is over {MAX_FILE_BYTES:,} bytes: is it the right file?")
-            continue
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            errors.append(f"{name} is not UTF-8 text: save it as UTF-8")
-            continue
-        problem = check_source(name, text, config.forbidden_imports.get(name, ()))
-        if problem:
-            errors.append(problem)
+            text = checked_source(assignment, name)
+        except FileProblem as problem:
+            errors.append(str(problem))
             continue
         tree = ast.parse(text)
         functions = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]

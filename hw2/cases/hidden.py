@@ -56,16 +56,12 @@ def conv_naive_strided_rectangular(sub, rng):
 @tags("numpy", "convolution")
 def conv_fast_strided_rectangular_padded(sub, rng):
     """fast convolution: stride 3 and pad 2 with a 3x2 kernel; stride 2 with no padding"""
-    C = sub.conv
+    forward, backward = sub.conv.conv_forward_fast, sub.conv.conv_backward_fast
     a = conv_inputs(rng, (2, 3, 9, 8), (2, 3, 3, 2))
     b = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 3))
     return {
-        "s3p2": layer_check(
-            C.conv_forward_fast, C.conv_backward_fast, a, rng, CONV, stride=3, pad=2
-        ),
-        "s2p0": layer_check(
-            C.conv_forward_fast, C.conv_backward_fast, b, rng, CONV, stride=2, pad=0
-        ),
+        "s3p2": layer_check(forward, backward, a, rng, CONV, stride=3, pad=2),
+        "s2p0": layer_check(forward, backward, b, rng, CONV, stride=2, pad=0),
     }
 
 
