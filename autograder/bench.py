@@ -108,6 +108,15 @@ def _one_core(argv: list[str]) -> tuple[list[str], str]:
     return [taskset, "-c", "0", *argv], "one core"
 
 
+def _grading_reference_on_one_core(name: str, tmp: Path) -> tuple[list[str], str]:
+    """The command that grades assignment ``name``'s reference with its bundle, pinned to
+    one core, and where it runs."""
+    built = bundle.build(name, tmp / f"{name}-bundle", secret="bench")
+    samples.make(name, tmp / f"{name}-samples", only=("reference",))
+    reference = tmp / f"{name}-samples" / "reference"
+    return _one_core([sys.executable, "-c", ENGINE, str(built), str(reference)])
+
+
 def _time(argv: list[str], repeats: int = 5) -> float:
     times = []
     for _ in range(repeats):
@@ -231,10 +240,7 @@ def main() -> None:
         peaks = _peaks([python, "-c", ENGINE, str(built), str(reference)])
         print(f"3. peak resident memory of one ps0 grading run: {peaks}")
 
-        hw1 = bundle.build("hw1", tmp / "hw1-bundle", secret="bench")
-        samples.make("hw1", tmp / "hw1-samples", only=("reference",))
-        hw1_reference = tmp / "hw1-samples" / "reference"
-        argv, where = _one_core([python, "-c", ENGINE, str(hw1), str(hw1_reference)])
+        argv, where = _grading_reference_on_one_core("hw1", tmp)
         hw1_time = _time(argv, repeats=3)
         print(
             f"4. grading the hw1 reference with the engine, {where}: {hw1_time:.1f} s "
@@ -258,10 +264,7 @@ def main() -> None:
             f"within 10), naive {naive:.1f} s ({naive / fast:.0f} times the fast; target: 100+)"
         )
 
-        hw2 = bundle.build("hw2", tmp / "hw2-bundle", secret="bench")
-        samples.make("hw2", tmp / "hw2-samples", only=("reference",))
-        hw2_reference = tmp / "hw2-samples" / "reference"
-        argv, where = _one_core([python, "-c", ENGINE, str(hw2), str(hw2_reference)])
+        argv, where = _grading_reference_on_one_core("hw2", tmp)
         hw2_time = _time(argv, repeats=1)
         print(
             f"7. grading the hw2 reference with the engine, {where}: {hw2_time:.1f} s "
