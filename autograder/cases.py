@@ -129,6 +129,17 @@ class Case:
         return self.data(np.random.default_rng([seed, 1]))  # a stream apart from the case's
 
     @property
+    def apart(self) -> bool:
+        """Its check runs in the trusted evaluation process (it needs torch, say)."""
+        return bool(getattr(self.check, "apart", False))
+
+    @property
+    def needs_expected(self) -> bool:
+        """Its check compares with the reference's outputs for the same seed (a check of
+        a trained model's weights does not: no reference weights are stored or shipped)."""
+        return self.check is None or bool(getattr(self.check, "needs_expected", True))
+
+    @property
     def label(self) -> str:
         """``"2.1 softmax_rows"``: how the case is named in every report."""
         return f"{self.number} {self.name}"

@@ -71,11 +71,13 @@ class Workspace:
 
 @dataclass
 class EngineLog:
-    """What the workers printed (capped) and how many were started."""
+    """What the workers printed (capped), how many were started, and what the trusted
+    evaluation process reported of its failures (for the instructor)."""
 
     stdout: bytearray = field(default_factory=bytearray)
     workers: int = 0
     cap: int = 64 * 1024
+    evaluation: str = ""
 
     def add(self, chunk: bytes) -> None:
         room = self.cap - len(self.stdout)

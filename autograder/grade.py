@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import depends, outputs
+from autograder import depends, evaluator, outputs
 from autograder.assignment import Assignment
-from autograder.cases import Case, seed_for
+from autograder.cases import Case, Verdict, seed_for
 from autograder.engine import CaseRequest, Engine, EngineLog, Workspace
 from autograder.intake import read_submission
 from autograder.judge import judge_case
@@ -137,10 +137,29 @@ class Grader:
         tests = [self._result(c, RunOutcome.failed("internal", message)) for c in self.cases]
         return GradeReport(tests=tests, output=message, extra={"trace": trace})
 
-    def _result(self, case: Case, outcome: RunOutcome) -> CaseResult:
+    def _result(
+        self, case: Case, outcome: RunOutcome, decided: Verdict | None = None
+    ) -> CaseResult:
         detailed = case.name in self.public
         seed = self.seeds[case.name]
-        return judge_case(case, outcome, self.expected.get(case.name), detailed, seed)
+        expected = self.expected.get(case.name, {})
+        return judge_case(case, outcome, expected, detailed, seed, decided)
+
+    def _evaluate_apart(
+        self, deferred: list[tuple[Case, RunOutcome]]
+    ) -> tuple[dict[str, CaseResult], str]:
+        """Judge the cases whose checks run apart, in one trusted evaluation process."""
+        items = [
+            evaluator.Item(c, o.outputs, self.expected.get(c.name, {}), self.seeds[c.name])
+            for c, o in deferred
+        ]
+        evaluation = evaluator.evaluate(items)
+        results = {}
+        for (case, outcome), decided in zip(deferred, evaluation.verdicts, strict=True):
+            if decided is None:
+                outcome = RunOutcome.failed("internal", evaluator.FAILED)
+            results[case.name] = self._result(case, outcome, decided)
+        return results, evaluation.log
 
     def _grade(self, submission: Path, sandbox: Plan, limits: Limits) -> GradeReport:
         config = self.assignment.config
@@ -174,6 +193,8 @@ class Grader:
         lines += [f"Problem: {p}" for p in dict.fromkeys(problems.values())]
         lines += [f"Note: {n}" for n in intake.notes]
         extra = {"worker_output": log.stdout.decode("utf-8", "replace")}
+        if log.evaluation:
+            extra["evaluation_log"] = log.evaluation
         tests = [results[c.name] for c in self.cases]
         return GradeReport(tests=tests, output="\n".join(lines), extra=extra)
 
@@ -218,12 +239,21 @@ class Grader:
         workspace = Workspace(name, package_root, engine_root, control, work)
         config = self.assignment.config
         engine = Engine(workspace, sandbox, limits, config.forbidden_imports, config.protected_data)
-        judged = engine.run(
-            requests,
-            lambda i, outcome: self._result(to_run[i], outcome),
-            self.assignment.config.budget_s,
-        )
-        results = {c.name: r for c, r in zip(to_run, judged, strict=True)}
+        # Checks that run apart wait until the worker is gone: then no two processes
+        # hold torch at once.
+        deferred: list[tuple[Case, RunOutcome]] = []
+
+        def judge(index: int, outcome: RunOutcome) -> CaseResult | None:
+            case = to_run[index]
+            if case.apart and outcome.ok:
+                deferred.append((case, outcome))
+                return None
+            return self._result(case, outcome)
+
+        judged = engine.run(requests, judge, self.assignment.config.budget_s)
+        results = {c.name: r for c, r in zip(to_run, judged, strict=True) if r is not None}
+        apart, engine.log.evaluation = self._evaluate_apart(deferred)
+        results.update(apart)
         for case in self.cases:
             if case.name in blocked:
                 outcome = RunOutcome.failed("blocked", blocked[case.name])

@@ -1,9 +1,17 @@
-"""Held-out data for cases judged on labels the submission never sees: a grader-data
-builder that splits a labelled set, and the check that scores returned predictions.
+"""Held-out data for trained-model cases: grader-data builders that hand the case a
+training set and keep the held-out examples, inputs *and* labels, for the check alone.
 
-    @judged_by(accuracy_at_least(0.97))
-    @grader_data(labelled_split(digits, seed=1001))
+    @judged_by(on_weights(...))
+    @grader_data(disguised_split(digits, image_shape=(8, 8)))
     def train_digits(sub, rng, data): ...
+
+`disguised_split` draws a fresh split from the case's generator (so a hidden case's
+split comes from the grading secret) and disguises the whole data set the same secret
+way: the images are turned or mirrored (one of the 8 symmetries of the square) and the
+classes renamed (a permutation). A network trained on what it is given learns the
+disguised task exactly as well as the plain one (its initialization draws every weight
+independently, so the symmetric problem is the same problem). Weights trained elsewhere,
+say on the whole public data set, predict the plain classes of plain images and fail.
 """
 
 from __future__ import annotations
@@ -12,46 +20,59 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.cases import Arrays, Check, DataBuilder, Verdict
-from autograder.outputs import Outputs
+from autograder.cases import Arrays, DataBuilder
+
+Loader = Callable[[], tuple[np.ndarray, np.ndarray]]
 
 
-def labelled_split(
-    load: Callable[[], tuple[np.ndarray, np.ndarray]], seed: int, test_fraction: float = 0.2
+def split_indices(n: int, test_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """A random partition of ``range(n)`` into sorted train and test indices."""
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    order = rng.permutation(n)
+    n_test = max(1, round(n * test_fraction))
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def orient(X: np.ndarray, turn: int, image_shape: tuple[int, int]) -> np.ndarray:
+    """Rows of flattened square images under symmetry ``turn`` in 0..7: ``turn % 4``
+    quarter turns, mirrored left to right when ``turn >= 4``."""
+    height, width = image_shape
+    if height != width:
+        raise ValueError(f"the symmetries of a square need square images, got {image_shape}")
+    images = X.reshape(len(X), height, width)
+    images = np.rot90(images, k=turn % 4, axes=(1, 2))
+    if turn >= 4:
+        images = images[:, :, ::-1]
+    return np.ascontiguousarray(images).reshape(X.shape)
+
+
+def disguised_split(
+    load: Loader, image_shape: tuple[int, int], test_fraction: float = 0.2
 ) -> DataBuilder:
-    """A builder giving the case ``X_train``, ``y_train`` and ``X_test`` (a fixed, seeded
-    split of ``load()``), and the check alone ``y_test``."""
+    """A builder giving the case ``X_train`` and ``y_train``, and the check alone
+    ``X_test`` and ``y_test``: a random split of ``load()`` drawn from the case's
+    generator, every image under one random symmetry of the square and every label
+    renamed by one random permutation of the classes (``names[y]``)."""
 
     def build(rng: np.random.Generator) -> tuple[Arrays, Arrays]:
         X, y = load()
-        order = np.random.default_rng(seed).permutation(len(y))
-        n_test = max(1, round(len(y) * test_fraction))
-        train, test = np.sort(order[n_test:]), np.sort(order[:n_test])
-        return {"X_train": X[train], "y_train": y[train], "X_test": X[test]}, {"y_test": y[test]}
+        train, test = split_indices(len(y), test_fraction, rng)
+        turn = int(rng.integers(8))
+        names = rng.permutation(int(y.max()) + 1)
+        X, y = orient(X, turn, image_shape), names[y]
+        return {"X_train": X[train], "y_train": y[train]}, {"X_test": X[test], "y_test": y[test]}
 
     return build
 
 
-def accuracy_at_least(target: float) -> Check:
-    """A check: ``got["predictions"]`` holds one whole-number label per held-out example,
-    and at least ``target`` of them are right."""
+def labelled_split(load: Loader, seed: int, test_fraction: float = 0.2) -> DataBuilder:
+    """A builder giving the case ``X_train`` and ``y_train`` of a fixed split (by
+    ``seed``) of ``load()``, and the check alone the held-out ``X_test`` and ``y_test``."""
 
-    def check(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
-        y_test = data["y_test"]
-        predictions = np.asarray(got["predictions"])
-        if predictions.shape != y_test.shape:
-            return Verdict(
-                0.0,
-                f"predictions has shape {predictions.shape}: return one label per test "
-                f"image, shape {y_test.shape}",
-            )
-        if predictions.dtype.kind == "f" and not np.all(predictions == np.round(predictions)):
-            return Verdict(0.0, "predictions are not whole numbers: return class labels (argmax)")
-        accuracy = float(np.mean(predictions == y_test))
-        needs = f"needs {target:.0%}"
-        if accuracy < target:
-            return Verdict(0.0, f"held-out accuracy {accuracy:.1%} is below the target ({needs})")
-        return Verdict(1.0, f"held-out accuracy {accuracy:.1%} ({needs})")
+    def build(rng: np.random.Generator) -> tuple[Arrays, Arrays]:
+        X, y = load()
+        train, test = split_indices(len(y), test_fraction, np.random.default_rng(seed))
+        return {"X_train": X[train], "y_train": y[train]}, {"X_test": X[test], "y_test": y[test]}
 
-    check.__name__ = check.__qualname__ = f"accuracy_at_least_{target:g}"
-    return check
+    return build

@@ -47,16 +47,22 @@ FAILED_CHECK = "wrong answer: the outputs fail this case's check"
 
 
 def judge_case(
-    case: Case, outcome: RunOutcome, expected: Outputs, detailed: bool = True, seed: int = 0
+    case: Case,
+    outcome: RunOutcome,
+    expected: Outputs,
+    detailed: bool = True,
+    seed: int = 0,
+    decided: Verdict | None = None,
 ) -> CaseResult:
     """Turn a run of ``case`` into its result; without ``detailed`` (hidden cases), the
-    message is one of a few fixed phrases, never values or the worker's own words."""
+    message is one of a few fixed phrases, never values or the worker's own words.
+    ``decided``: the verdict on the outputs, when a trusted process apart reached it."""
     if outcome.error is not None:
         score, message = 0.0, outcome.error
         if not detailed:
             message = HIDDEN_VERDICTS.get(outcome.kind, message)
     else:
-        v = verdict(case, outcome.outputs, expected, seed)
+        v = decided or verdict(case, outcome.outputs, expected, seed)
         score, message = round(case.points * v.fraction, 6), v.message
         if not detailed:
             wrong = WRONG_ANSWER if case.check is None else FAILED_CHECK
@@ -78,7 +84,8 @@ def grade_in_process(
     reference: Submission,
     seed_for: Callable[[Case], int],
 ) -> GradeReport:
-    """Grade every case in this process, the reference giving the expected outputs.
+    """Grade every case in this process, the reference giving the expected outputs
+    (where the case's check uses them).
 
     The reference must run cleanly: an error there is a bug in the assignment, and is
     raised rather than scored.
@@ -87,7 +94,7 @@ def grade_in_process(
     results = []
     for case in cases:
         seed = seed_for(case)
-        expected = run_case(case, reference, seed)
+        expected = run_case(case, reference, seed) if case.needs_expected else RunOutcome({})
         if not expected.ok:
             raise RuntimeError(f"the reference fails case {case.label}: {expected.error}")
         outcome = run_case(case, submission, seed)

@@ -80,7 +80,7 @@ def check_public_case(name: str, case: Case) -> None:
     """Run ``case`` on the importable package ``name`` and fail the test on any difference,
     or when it runs past the time limit the grader gives it."""
     expected = _expected(name)
-    if case.name not in expected:
+    if case.needs_expected and case.name not in expected:
         pytest.fail(
             f"no expected outputs for {case.label} in {name}/fixtures/public.npz: "
             "your handout may be out of date; download it again",
@@ -104,6 +104,6 @@ def check_public_case(name: str, case: Case) -> None:
         )
     if outcome.error is not None:
         pytest.fail(outcome.error, pytrace=False)
-    result = verdict(case, outcome.outputs, expected[case.name], seed)
+    result = verdict(case, outcome.outputs, expected.get(case.name, {}), seed)
     if not result.passed:
         pytest.fail(result.message, pytrace=False)

@@ -125,31 +125,36 @@ def train(
     # END SOLUTION
 
 
-def train_digits(
-    X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """The graded end-to-end task: train an MLP on 8x8 digit images, predict ``X_test``.
+DIGITS_DIMS = [64, 256, 256, 10]  # the network the grader loads your weights into
 
-    The grader hands you the training images and labels and held-out images without
-    labels, and checks your predictions: at least 97% must be right. Choose the input
-    scaling, the architecture and the training configuration, call `train`, and return
-    the predictions. `train` keeps the epoch with the best validation accuracy: with a
-    small validation set (15% is about 215 images) that choice is noisy, so compare a
-    few seeds before you trust it. Do not load any data set yourself: the grader
-    refuses submissions that do.
+
+def train_digits(X_train: np.ndarray, y_train: np.ndarray, rng: np.random.Generator) -> MLP:
+    """The graded end-to-end task: train an MLP on 8x8 digit images and return it.
+
+    The grader judges the network, not your predictions. It takes the returned model's
+    ``params``, loads them into its own ``MLP(DIGITS_DIMS)`` with ReLU activations and no
+    batch normalization, feeds it held-out images your code never sees, with every
+    pixel divided by 16, and counts the right answers (the target is in the handout).
+    So build exactly that network (dropout and the L2 penalty are yours to choose: they
+    act in training only), and train it on ``X_train / 16``.
+
+    The grader disguises each case's data: the images may come turned or mirrored, and
+    the classes renamed (label 3 may mean the digit 7). The held-out images get the same
+    disguise, so a network trained on what it is given does not notice. Do not load any
+    data set yourself: the grader refuses submissions that do.
 
     Inputs:  X_train (N, 64) pixel intensities in [0, 16]; y_train (N,) in 0..9;
-             X_test (M, 64); a Generator for every random choice.
-    Returns: predictions (M,), integers in 0..9.
+             a Generator for every random choice.
+    Returns: the trained MLP.
     """
-    # BEGIN SOLUTION: scale the pixels, build an MLP, call train, predict X_test
-    # Choosing an epoch on a held-out 15% (about 215 images) overfits that small split:
-    # one run kept a lucky epoch at 98.1% validation accuracy that scored 94.2% on the
-    # test images. The cosine schedule ends at lr 0, so the last epochs are the best ones:
-    # fit every training image, and let `train` keep the last epoch that fits them best.
-    X_train, X_test = X_train / 16.0, X_test / 16.0
-    model = MLP([X_train.shape[1], 256, 256, 10], rng, dropout=0.2, l2=1e-4)
-    config = TrainConfig(optimizer="adam", lr=3e-3, epochs=40, batch_size=64, warmup=50)
-    train(model, X_train, y_train, X_train, y_train, config, rng)
-    return model.predict(X_test)
+    # BEGIN SOLUTION: build the MLP the docstring names, train it on X_train / 16, return it
+    # No validation split: choosing an epoch on a held-out 15% (about 215 images) overfits
+    # that small set (one run kept a lucky epoch at 98.1% validation accuracy that scored
+    # 94.2% on the test images). The cosine schedule ends at lr 0, so the last epochs are
+    # the best: fit every training image, and `train` keeps the last one that fits best.
+    X = X_train / 16.0
+    model = MLP(DIGITS_DIMS, rng, dropout=0.2, l2=1e-4)
+    config = TrainConfig(optimizer="adam", lr=3e-3, epochs=60, batch_size=64, warmup=50)
+    train(model, X, y_train, X, y_train, config, rng)
+    return model
     # END SOLUTION

@@ -101,7 +101,8 @@ def conv_forward_fast(
     """
     # BEGIN SOLUTION: a strided view of the windows, one tensordot, the bias broadcast
     _, _, kh, kw = w.shape
-    output_size(min(x.shape[2:]), max(kh, kw), stride, pad)  # raises when it does not fit
+    output_size(x.shape[2], kh, stride, pad)  # each raises when the kernel does not fit
+    output_size(x.shape[3], kw, stride, pad)
     xp = _pad(x, pad)
     windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
     out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H', W', F)

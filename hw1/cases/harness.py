@@ -65,3 +65,42 @@ def blobs(rng: np.random.Generator, n: int, d: int, k: int) -> tuple[np.ndarray,
     centers = rng.normal(scale=2.5, size=(k, d))
     y = rng.integers(0, k, size=n)
     return centers[y] + rng.normal(size=(n, d)), y
+
+
+def trained_history(
+    train_module: Any,
+    model: Any,
+    data: tuple[np.ndarray, ...],
+    config: Any,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Train ``model`` on ``data`` (X_train, y_train, X_val, y_val) with the submission's
+    `train`; the history and the parameters (and batch-norm statistics) it leaves."""
+    history = train_module.train(model, *data, config, rng)
+    out = {
+        "loss": history.loss,
+        "lr": history.lr,
+        "train_acc": history.train_acc,
+        "val_acc": history.val_acc,
+        "best": {"val_acc": history.best_val_acc, "epoch": history.best_epoch},
+        "params": model.params,
+    }
+    if model.bn_state:  # the running statistics of the best epoch come back too
+        out["running"] = [[s["running_mean"], s["running_var"]] for s in model.bn_state]
+    return out
+
+
+def early_best_run(
+    sub: Any, rng: np.random.Generator, dims: list[int], config: Any, **options: Any
+) -> dict[str, Any]:
+    """`trained_history` of an MLP whose best epoch comes first: it trains on noise (random
+    inputs, random labels), and its validation labels are what it predicts *before*
+    training. Its function drifts away from where it started, so validation accuracy is
+    best before the last epoch (for the configurations of cases 15.1 and 15.2, in 400 of
+    400 seeds; tests/hw1 checks it), and `train` must put that epoch's parameters back."""
+    n, d, k = 160, dims[0], dims[-1]
+    X, y = rng.normal(size=(n + 40, d)), rng.integers(0, k, size=n + 40)
+    model = mlp_with_params(sub.model, dims, rng, **options)
+    (train_rng,) = spawn(rng, 1)
+    y_val = np.asarray(model.predict(X[n:]))
+    return trained_history(sub.train, model, (X[:n], y[:n], X[n:], y_val), config, train_rng)

@@ -11,19 +11,18 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.passes import layer_check
+from autograder.trained import weights
 from hw1.cases.checks import digits_split, held_out_accuracy
 from hw1.cases.harness import (
     AFFINE,
     NORM,
     blobs,
+    early_best_run,
     mlp_with_params,
     optimizer_run,
     spawn,
+    trained_history,
 )
-
-# The held-out split of the graded digits case: no harder than the public one (the
-# reference reaches about 99% on it). tests/hw1 checks the reference's margin on both.
-HIDDEN_SPLIT_SEED = 2026
 
 
 @weight(3)
@@ -318,23 +317,24 @@ def schedules_long_and_edges(sub, rng):
 @tags("training")
 @tolerance(rtol=1e-5, atol=1e-7)
 def train_adam_batchnorm_dropout(sub, rng):
-    """train with Adam, warm-up, batchnorm and dropout for 6 epochs; the best epoch is kept"""
+    """train with Adam, warm-up, batchnorm and dropout for 6 epochs, twice: the best epoch
+    (an early one, the second time) is kept, with its running statistics"""
     X, y = blobs(rng, 200, 6, 4)
-    model = mlp_with_params(sub.model, [6, 12, 4], rng, batchnorm=True, dropout=0.1)
-    (train_rng,) = spawn(rng, 1)
-    config = sub.train.TrainConfig(
-        optimizer="adam", lr=0.03, epochs=6, batch_size=25, warmup=5, hyper={"beta2": 0.99}
-    )
-    history = sub.train.train(model, X[:160], y[:160], X[160:], y[160:], config, train_rng)
-    state = model.bn_state[0]
-    return {
-        "loss": history.loss,
-        "lr": history.lr,
-        "val_acc": history.val_acc,
-        "best": {"val_acc": history.best_val_acc, "epoch": history.best_epoch},
-        "params": model.params,
-        "running": [state["running_mean"], state["running_var"]],
-    }
+    out = {}
+    for run in ("plain", "early_best"):
+        lr = 0.03 if run == "plain" else 0.01
+        config = sub.train.TrainConfig(
+            optimizer="adam", lr=lr, epochs=6, batch_size=25, warmup=5, hyper={"beta2": 0.99}
+        )
+        options = {"batchnorm": True, "dropout": 0.1}
+        if run == "plain":
+            model = mlp_with_params(sub.model, [6, 12, 4], rng, **options)
+            (train_rng,) = spawn(rng, 1)
+            data = (X[:160], y[:160], X[160:], y[160:])
+            out[run] = trained_history(sub.train, model, data, config, train_rng)
+        else:
+            out[run] = early_best_run(sub, rng, [6, 12, 4], config, **options)
+    return out
 
 
 @weight(8)
@@ -343,8 +343,12 @@ def train_adam_batchnorm_dropout(sub, rng):
 @tags("training", "digits")
 @time_limit(120)
 @judged_by(held_out_accuracy)
-@grader_data(digits_split(HIDDEN_SPLIT_SEED))
+@grader_data(digits_split)
 def train_digits_hidden_split(sub, rng, data):
-    """train on 1438 digits, predict 359 held-out ones of a hidden split: at least 97% right"""
-    predictions = sub.train.train_digits(data["X_train"], data["y_train"], data["X_test"], rng)
-    return {"predictions": np.asarray(predictions)}
+    """train an MLP on a hidden split; its weights get at least 96% of 359 held-out digits right
+
+    Calibrated (tests/hw1/test_digits.py): the reference passes on 20 of 20 grading
+    secrets, 97.2% to 99.7% right (median 98.5%), at least 1.2 points above the target.
+    """
+    model = sub.train.train_digits(data["X_train"], data["y_train"], rng)
+    return {"weights": weights(model, "train_digits", "the trained MLP")}

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.passes import layer_check
-from hw1.cases.checks import PUBLIC_SPLIT_SEED, digits_split, held_out_accuracy
+from autograder.trained import weights
+from hw1.cases.checks import digits_split, held_out_accuracy
 from hw1.cases.harness import (
     AFFINE,
     NORM,
     blobs,
+    early_best_run,
     mlp_with_params,
     optimizer_run,
     spawn,
+    trained_history,
 )
 
 
@@ -234,7 +236,8 @@ def schedules_small(sub, rng):
 @tags("training")
 @tolerance(rtol=1e-5, atol=1e-7)
 def train_on_blobs(sub, rng):
-    """train a [4, 16, 3] MLP with momentum for 5 epochs: history, best epoch (with ties)"""
+    """train a [4, 16, 3] MLP with momentum for 5 epochs: history, best epoch (with ties);
+    then one whose best epoch comes early: its parameters are put back"""
     X, y = blobs(rng, 124, 4, 3)
     model = mlp_with_params(sub.model, [4, 16, 3], rng)
     (train_rng,) = spawn(rng, 1)
@@ -242,15 +245,13 @@ def train_on_blobs(sub, rng):
         optimizer="sgd_momentum", lr=0.2, epochs=5, batch_size=32, warmup=3
     )
     # four validation examples: accuracies tie, and a tie must go to the later epoch
-    history = sub.train.train(model, X[:120], y[:120], X[120:], y[120:], config, train_rng)
-    return {
-        "loss": history.loss,
-        "lr": history.lr,
-        "train_acc": history.train_acc,
-        "val_acc": history.val_acc,
-        "best": {"val_acc": history.best_val_acc, "epoch": history.best_epoch},
-        "params": model.params,
-    }
+    ties = (X[:120], y[:120], X[120:], y[120:])
+    out = trained_history(sub.train, model, ties, config, train_rng)
+    early = sub.train.TrainConfig(
+        optimizer="sgd_momentum", lr=0.02, epochs=5, batch_size=32, warmup=3
+    )
+    out["early_best"] = early_best_run(sub, rng, [4, 16, 3], early)
+    return out
 
 
 @weight(4)
@@ -259,8 +260,12 @@ def train_on_blobs(sub, rng):
 @tags("training", "digits")
 @time_limit(120)
 @judged_by(held_out_accuracy)
-@grader_data(digits_split(PUBLIC_SPLIT_SEED))
+@grader_data(digits_split)
 def train_digits_public_split(sub, rng, data):
-    """train on 1438 digits, predict 359 held-out ones: at least 97% right"""
-    predictions = sub.train.train_digits(data["X_train"], data["y_train"], data["X_test"], rng)
-    return {"predictions": np.asarray(predictions)}
+    """train an MLP on 1438 digits; its weights get at least 96% of 359 held-out ones right
+
+    Calibrated (tests/hw1/test_digits.py): the reference passes on 20 of 20 grading
+    secrets, 97.2% to 99.7% right (median 98.5%), at least 1.2 points above the target.
+    """
+    model = sub.train.train_digits(data["X_train"], data["y_train"], rng)
+    return {"weights": weights(model, "train_digits", "the trained MLP")}

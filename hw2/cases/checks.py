@@ -6,20 +6,83 @@ import numpy as np
 
 from autograder.cases import Arrays, DataBuilder, Verdict
 from autograder.compare import Tolerance, compare
-from autograder.heldout import accuracy_at_least, labelled_split
+from autograder.heldout import disguised_split, labelled_split
 from autograder.outputs import Outputs
+from autograder.trained import Threshold, Weights, on_weights
 from dlkit.data import digits
 
-TARGET_ACCURACY = 0.98
-# The public case's split; the hidden case's split is not in the handout.
+# The split the public fit case takes its 300 training digits from.
 PUBLIC_SPLIT_SEED = 1001
 
-held_out_accuracy = accuracy_at_least(TARGET_ACCURACY)
+# Measured over 20 grading secrets (tests/hw2/test_digits.py): the reference DigitsCNN
+# gets 98.1% to 99.7% of the held-out digits right, median 98.9%: it passes 20 of 20 with
+# at least 1.1 points (4 images) to spare. (20 other seeds gave 98.3% to 100%.)
+TARGET_ACCURACY = 0.97
 
 
-def digits_split(seed: int) -> DataBuilder:
-    """80% of the digits with labels for training, 20% as images only (labels to the check)."""
-    return labelled_split(digits, seed, test_fraction=0.2)
+def digits_cnn_shapes(c: int = 32) -> dict[str, tuple[int, ...]]:
+    """The state of ``DigitsCNN(channels=c)`` as its docstring builds it, by name."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for conv, (cin, cout) in ((0, (1, c)), (3, (c, c)), (7, (c, 2 * c))):
+        shapes[f"features.{conv}.weight"] = (cout, cin, 3, 3)
+        for entry in ("weight", "bias", "running_mean", "running_var"):
+            shapes[f"features.{conv + 1}.{entry}"] = (cout,)
+        shapes[f"features.{conv + 1}.num_batches_tracked"] = ()
+    shapes["classifier.2.weight"] = (10, 8 * c)
+    shapes["classifier.2.bias"] = (10,)
+    return shapes
+
+
+DIGITS_CNN_SHAPES = digits_cnn_shapes()
+CNN_HINT = "return DigitsCNN() (32 channels) built as its docstring says"
+
+digits_split = disguised_split(digits, image_shape=(8, 8))
+
+
+def first_digits(n: int) -> DataBuilder:
+    """The first ``n`` training digits of the public split, for the case and the check."""
+    split = labelled_split(digits, PUBLIC_SPLIT_SEED)
+
+    def build(rng: np.random.Generator) -> tuple[Arrays, Arrays]:
+        train, _ = split(rng)
+        part = {"X": train["X_train"][:n], "y": train["y_train"][:n]}
+        return part, dict(part)
+
+    return build
+
+
+def cnn_accuracy(weights: Weights, data: Arrays) -> float:
+    """The share of ``data``'s digits that the course's ``DigitsCNN()`` gets right with
+    these weights, in evaluation mode, fed images scaled by `hw2.cnn.digits_images`.
+    (Runs in the trusted evaluation process, which holds torch; on Gradescope, hw2.cnn
+    there is the reference's.)"""
+    import torch
+
+    from hw2.cnn import DigitsCNN, digits_images
+
+    model = DigitsCNN()
+    state = model.state_dict()
+    model.load_state_dict(
+        {name: torch.as_tensor(value, dtype=state[name].dtype) for name, value in weights.items()}
+    )
+    model.eval()
+    X, y = (data["X_test"], data["y_test"]) if "X_test" in data else (data["X"], data["y"])
+    with torch.no_grad():
+        predictions = model(digits_images(X)).argmax(dim=1).numpy()
+    return float(np.mean(predictions == y))
+
+
+held_out_accuracy = on_weights(
+    DIGITS_CNN_SHAPES,
+    cnn_accuracy,
+    Threshold(
+        "held-out accuracy",
+        TARGET_ACCURACY,
+        advice="the grader feeds the network digits_images(X), pixels divided by 16",
+    ),
+    hint=CNN_HINT,
+    apart=True,
+)
 
 
 def shifted_items(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
@@ -69,21 +132,63 @@ def shifted_items(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
     return Verdict(1.0, "each item: its image moved by one pixel or less at random, its label")
 
 
-def fits_the_training_set(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
-    """`fit` returned one mean loss per epoch, the loss fell, and the model learned."""
-    losses, epochs = np.asarray(got["losses"], dtype=float), int(expected["epochs"])
+def shuffled_by_the_seed(epochs: int, batch_size: int, n: int, seed: int) -> list[list[int]]:
+    """The example indices of each epoch, in the order a ``DataLoader`` with
+    ``shuffle=True`` and ``generator=torch.Generator().manual_seed(seed)`` gives them."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(
+        torch.arange(n),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    return [torch.cat(list(loader)).tolist() for _ in range(epochs)]
+
+
+def losses_and_batches(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
+    """`fit` returned one mean loss per epoch, the loss fell, and the batches came in
+    the order of a DataLoader shuffled by a generator seeded with the given seed."""
+    epochs, batch_size, seed = (int(got["config"][k]) for k in ("epochs", "batch_size", "seed"))
+    losses = np.asarray(got["losses"], dtype=float)
     if losses.shape != (epochs,):
         return Verdict(0.0, f"fit returned {losses.size} losses: return one per epoch ({epochs})")
     if not np.all(np.isfinite(losses)) or not losses[-1] < 0.5 * losses[0]:
         return Verdict(
             0.0, f"the loss went from {losses[0]:.3g} to {losses[-1]:.3g}: it should halve"
         )
-    accuracy = float(np.mean(got["predictions"] == expected["labels"]))
-    if accuracy < 0.9:
-        return Verdict(0.0, f"training accuracy {accuracy:.1%} after fit (needs 90%)")
-    return Verdict(
-        1.0, f"loss {losses[0]:.3g} -> {losses[-1]:.3g}, training accuracy {accuracy:.1%}"
-    )
+    seen = [int(i) for batch in got["batches"] for i in np.ravel(batch)]
+    n = len(data["y"])
+    want = shuffled_by_the_seed(epochs, batch_size, n, seed)
+    if len(seen) != epochs * n:
+        return Verdict(
+            0.0,
+            f"loss_fn saw {len(seen)} examples in {epochs} epochs of {n}: use it once per batch",
+        )
+    sizes = [int(np.size(batch)) for batch in got["batches"][: -(-n // batch_size)]]
+    if sizes[:-1] and max(sizes[:-1]) != batch_size:
+        return Verdict(0.0, f"the first batches hold {sizes[:3]} examples: use config.batch_size")
+    first = seen[:n]
+    if first == sorted(first):
+        return Verdict(0.0, "the first epoch saw the examples in their original order: shuffle")
+    if [seen[e * n : (e + 1) * n] for e in range(epochs)] != want:
+        return Verdict(
+            0.0,
+            "the batches come in another order than a DataLoader with shuffle=True and "
+            "generator=torch.Generator().manual_seed(seed) gives: shuffle with that generator",
+        )
+    return Verdict(1.0, f"loss {losses[0]:.3g} -> {losses[-1]:.3g}, batches shuffled by the seed")
+
+
+fits_the_training_set = on_weights(
+    DIGITS_CNN_SHAPES,
+    cnn_accuracy,
+    Threshold("training accuracy", 0.9, advice="train the model in place, on the given X"),
+    hint=CNN_HINT,
+    first=losses_and_batches,
+    apart=True,
+)
 
 
 # Grad-CAM maps lie in [0, 1]: to 1e-3 they look the same, and an epsilon added to the

@@ -6,6 +6,7 @@ import numpy as np
 
 from autograder.lazy_import import lazy
 from autograder.passes import layer_check
+from autograder.trained import weights
 
 # imported where a case runs (the worker), not in the judge, which loads this for metadata
 torch = lazy("torch")
@@ -16,13 +17,16 @@ NORM = ("dx", "dgamma", "dbeta")
 
 
 def small_convolutions(forward, backward, rng: np.random.Generator) -> dict:
-    """The public convolution cases: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1; and
-    x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1."""
+    """The public convolution cases: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1;
+    x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1; and a kernel
+    longer than the input is high: x (1, 1, 2, 5), w (1, 1, 1, 4), giving (1, 1, 2, 2)."""
     square = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
     strided = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 2))
+    wide = conv_inputs(rng, (1, 1, 2, 5), (1, 1, 1, 4))
     return {
         "s1p1": layer_check(forward, backward, square, rng, CONV, stride=1, pad=1),
         "s2p1": layer_check(forward, backward, strided, rng, CONV, stride=2, pad=1),
+        "wide_kernel": layer_check(forward, backward, wide, rng, CONV, stride=1, pad=0),
     }
 
 
@@ -153,4 +157,28 @@ def augmented_items(sub, images: torch.Tensor, rng: np.random.Generator, passes:
         "shifted": [torch.stack([image for image, _ in items]) for items in read],
         "item_labels": [[int(label) for _, label in items] for items in read],
         "plain": torch.stack([plain[i][0] for i in range(len(images))]),
+    }
+
+
+def recorded_fit(sub, X: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> dict:
+    """Run the submission's `fit` on a fresh ``DigitsCNN()`` with a ``loss_fn`` that notes
+    which examples each batch holds: the dataset's labels are the examples' indices, and
+    the loss looks their real labels up. Returns the losses, the batches (indices, in
+    the order ``loss_fn`` saw them), the config, and the trained model's weights."""
+    images = sub.cnn.digits_images(X)
+    labels = torch.tensor(y)
+    batches: list[np.ndarray] = []
+
+    def loss_fn(scores: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        batches.append(index.detach().cpu().numpy().copy())
+        return nn.functional.cross_entropy(scores, labels.to(index.device)[index])
+
+    model = sub.cnn.DigitsCNN()
+    config = sub.cnn.CNNConfig(epochs=epochs)
+    losses = sub.cnn.fit(model, images, torch.arange(len(y)), config, seed, loss_fn=loss_fn)
+    return {
+        "losses": losses,
+        "batches": batches,
+        "config": {"epochs": epochs, "batch_size": config.batch_size, "seed": seed},
+        "weights": weights(model, "fit", "the model, trained in place"),
     }

@@ -8,6 +8,7 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.lazy_import import lazy
 from autograder.passes import layer_check
+from autograder.trained import weights
 from hw2.cases.checks import (
     digits_split,
     explained_cleanly,
@@ -31,9 +32,6 @@ from hw2.cases.harness import (
     with_weights,
 )
 
-# The held-out split of the graded digits case; tests/hw2 checks the reference's margin.
-HIDDEN_SPLIT_SEED = 2026
-
 torch = lazy("torch")  # imported where a case runs (the worker), not in the judge
 
 
@@ -55,13 +53,16 @@ def conv_naive_strided_rectangular(sub, rng):
 @visibility("visible")
 @tags("numpy", "convolution")
 def conv_fast_strided_rectangular_padded(sub, rng):
-    """fast convolution: stride 3 and pad 2 with a 3x2 kernel; stride 2 with no padding"""
+    """fast convolution: stride 3 and pad 2 with a 3x2 kernel; stride 2 with no padding;
+    a 2x5 kernel on 3x9 inputs, stride 2"""
     forward, backward = sub.conv.conv_forward_fast, sub.conv.conv_backward_fast
     a = conv_inputs(rng, (2, 3, 9, 8), (2, 3, 3, 2))
     b = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 3))
+    c = conv_inputs(rng, (2, 2, 3, 9), (2, 2, 2, 5))
     return {
         "s3p2": layer_check(forward, backward, a, rng, CONV, stride=3, pad=2),
         "s2p0": layer_check(forward, backward, b, rng, CONV, stride=2, pad=0),
+        "wide_kernel": layer_check(forward, backward, c, rng, CONV, stride=2, pad=0),
     }
 
 
@@ -148,16 +149,18 @@ def spatial_batchnorm_eval_and_large_backward(sub, rng):
 @visibility("visible")
 @tags("numpy", "normalization")
 @tolerance(rtol=1e-6, atol=1e-9)
-def groupnorm_one_group_and_one_per_channel(sub, rng):
-    """group normalization with one group (like layer norm) and one group per channel"""
+def groupnorm_one_three_and_six_groups(sub, rng):
+    """group normalization of 6 channels in one group (like layer norm), in 3 groups of 2,
+    and in one group per channel"""
     N = sub.normalization
-    x = rng.normal(size=(2, 4, 3, 5)) * np.exp(rng.uniform(-2, 2, size=(2, 1, 1, 1)))
-    gamma, beta = rng.normal(size=4), rng.normal(size=4)
+    x = rng.normal(size=(2, 6, 3, 5)) * np.exp(rng.uniform(-2, 2, size=(2, 1, 1, 1)))
+    x = x + rng.normal(size=(1, 6, 1, 1))  # channels of a group differ: the groups matter
+    gamma, beta = rng.normal(size=6), rng.normal(size=6)
     return {
         str(g): layer_check(
             N.groupnorm_forward, N.groupnorm_backward, (x, gamma, beta, g), rng, NORM, eps=1e-3
         )
-        for g in (1, 4)
+        for g in (1, 3, 6)
     }
 
 
@@ -207,12 +210,15 @@ def augmented_dataset_over_two_epochs(sub, rng):
 @tags("pytorch", "training", "digits")
 @time_limit(180)
 @judged_by(held_out_accuracy)
-@grader_data(digits_split(HIDDEN_SPLIT_SEED))
+@grader_data(digits_split)
 def train_digits_cnn_hidden_split(sub, rng, data):
-    """train a CNN on 1438 digits, predict 359 held-out ones of a hidden split: 98% right"""
-    seed = int(rng.integers(2**31))
-    predictions = sub.cnn.train_digits_cnn(data["X_train"], data["y_train"], data["X_test"], seed)
-    return {"predictions": np.asarray(predictions)}
+    """train a DigitsCNN on a hidden split; its weights get at least 97% of 359 held-out right
+
+    Calibrated (tests/hw2/test_digits.py): the reference passes on 20 of 20 grading
+    secrets, 98.1% to 99.7% right (median 98.9%), at least 1.1 points above the target.
+    """
+    model = sub.cnn.train_digits_cnn(data["X_train"], data["y_train"], int(rng.integers(2**31)))
+    return {"weights": weights(model, "train_digits_cnn", "the trained DigitsCNN")}
 
 
 @weight(3)

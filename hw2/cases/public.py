@@ -8,10 +8,11 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.lazy_import import lazy
 from autograder.passes import layer_check
+from autograder.trained import weights
 from hw2.cases.checks import (
-    PUBLIC_SPLIT_SEED,
     digits_split,
     explained_cleanly,
+    first_digits,
     fits_the_training_set,
     held_out_accuracy,
     shifted_items,
@@ -23,6 +24,7 @@ from hw2.cases.harness import (
     avg_pools,
     explained,
     max_pools,
+    recorded_fit,
     shapes,
     small_convolutions,
     tensor,
@@ -168,15 +170,12 @@ def augmented_dataset_shifts_each_image(sub, rng):
 @tags("pytorch", "training")
 @judged_by(fits_the_training_set)
 @time_limit(120)
-@grader_data(digits_split(PUBLIC_SPLIT_SEED))
+@grader_data(first_digits(300))
 def fit_learns_300_digits(sub, rng, data):
-    """fit on 300 digits for 10 epochs: one loss per epoch, halved, 90% training accuracy"""
+    """fit on 300 digits for 10 epochs: one loss per epoch, halved, batches shuffled by
+    the seed, and weights that get 90% of the 300 right"""
     torch.manual_seed(int(rng.integers(2**31)))
-    X = torch.tensor(data["X_train"][:300] / 16.0, dtype=torch.float32).reshape(-1, 1, 8, 8)
-    y = torch.tensor(data["y_train"][:300])
-    model = sub.cnn.DigitsCNN()
-    losses = sub.cnn.fit(model, X, y, sub.cnn.CNNConfig(epochs=10), seed=0)
-    return {"losses": losses, "epochs": 10, "predictions": sub.cnn.predict(model, X), "labels": y}
+    return recorded_fit(sub, data["X"], data["y"], epochs=10, seed=int(rng.integers(2**31)))
 
 
 @weight(4)
@@ -185,12 +184,15 @@ def fit_learns_300_digits(sub, rng, data):
 @tags("pytorch", "training", "digits")
 @time_limit(180)
 @judged_by(held_out_accuracy)
-@grader_data(digits_split(PUBLIC_SPLIT_SEED))
+@grader_data(digits_split)
 def train_digits_cnn_public_split(sub, rng, data):
-    """train a CNN on 1438 digits, predict 359 held-out ones: at least 98% right"""
-    seed = int(rng.integers(2**31))
-    predictions = sub.cnn.train_digits_cnn(data["X_train"], data["y_train"], data["X_test"], seed)
-    return {"predictions": np.asarray(predictions)}
+    """train a DigitsCNN on 1438 digits; its weights get at least 97% of 359 held-out right
+
+    Calibrated (tests/hw2/test_digits.py): the reference passes on 20 of 20 grading
+    secrets, 98.1% to 99.7% right (median 98.9%), at least 1.1 points above the target.
+    """
+    model = sub.cnn.train_digits_cnn(data["X_train"], data["y_train"], int(rng.integers(2**31)))
+    return {"weights": weights(model, "train_digits_cnn", "the trained DigitsCNN")}
 
 
 @weight(3)

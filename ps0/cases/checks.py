@@ -5,20 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases import Arrays, Verdict
+from autograder.compare import Tolerance, compare
 from autograder.outputs import Outputs
 from dlkit.data import diabetes
 
 
 def diabetes_split(rng: np.random.Generator) -> tuple[Arrays, Arrays]:
-    """Grader data: the training set and the test inputs for the case, the test targets
-    for the check only (they never reach the submission's process)."""
+    """Grader data: the training set for the case, the test set for the check only (it
+    never reaches the submission's process: the check predicts with the returned w)."""
     data = diabetes()
-    for_case = {"X_train": data.X_train, "y_train": data.y_train, "X_test": data.X_test}
-    return for_case, {"y_test": data.y_test}
+    for_case = {"X_train": data.X_train, "y_train": data.y_train}
+    return for_case, {"X_test": data.X_test, "y_test": data.y_test}
 
 
 def shuffled_partition(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
-    """Minibatches: right sizes, every example exactly once, rows paired, order shuffled.
+    """Minibatches: right sizes, every example exactly once, rows paired, the order the
+    reference draws from the same generator (one ``rng.permutation``).
 
     The inputs come from the reference's run (``expected``), not from the submission's.
     """
@@ -39,22 +41,48 @@ def shuffled_partition(got: Outputs, expected: Outputs, data: Arrays) -> Verdict
             return Verdict(0.0, f"in batch {i}, rows of X are not paired with their labels")
     if np.array_equal(order, np.sort(order)):
         return Verdict(0.0, "the examples come in their original order: shuffle them with rng")
+    if not np.array_equal(order, np.concatenate(expected["y_batches"])):
+        return Verdict(
+            0.0,
+            "the examples come in another order than rng.permutation(N) gives: draw the "
+            "order with one call of rng.permutation, then slice it",
+        )
     return Verdict(1.0, "passed")
 
 
 def held_out_fit(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
     """Gradient descent: test error within 1% of the reference's, losses never increasing.
 
-    The held-out targets come from the grader data's judge part; the case never sees them.
+    The check predicts the held-out targets itself, from the returned weights: the test
+    set never reaches the submission's process.
     """
-    y_test = data["y_test"]
-    mse = float(np.mean((got["test_predictions"] - y_test) ** 2))
-    reference = float(np.mean((expected["test_predictions"] - y_test) ** 2))
+    X_test, y_test = data["X_test"], data["y_test"]
+    w, want = np.asarray(got["w"]), expected["w"]
+    if w.shape != want.shape:
+        return Verdict(0.0, f"w has shape {w.shape}, expected {want.shape}: one weight per column")
     losses = got["losses"]
     if losses.shape != expected["losses"].shape:
         return Verdict(0.0, f"losses has shape {losses.shape}, expected {expected['losses'].shape}")
     if np.any(np.diff(losses) > 1e-9 * np.abs(losses[:-1])):
         return Verdict(0.0, "the training loss increases at some step: check the update's sign")
+    mse = float(np.mean((X_test @ w - y_test) ** 2))
+    reference = float(np.mean((X_test @ want - y_test) ** 2))
     if not mse <= 1.01 * reference:
         return Verdict(0.0, f"held-out MSE {mse:.1f} is above the target {1.01 * reference:.1f}")
     return Verdict(1.0, f"held-out MSE {mse:.1f} (target at most {1.01 * reference:.1f})")
+
+
+def close_and_nonnegative(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
+    """Squared distances: the reference's values within the default tolerance, and not
+    one entry below zero (rounding makes tiny ones negative unless they are clipped)."""
+    problem = compare(got, expected, Tolerance())
+    if problem:
+        return Verdict(0.0, problem)
+    for name, value in got.items():
+        if np.min(value) < 0:
+            return Verdict(
+                0.0,
+                f"out[{name!r}] has a negative entry ({np.min(value):.2g}): a squared "
+                "distance is at least 0; clip the rounding errors at zero",
+            )
+    return Verdict(1.0, "passed")

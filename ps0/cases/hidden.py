@@ -10,13 +10,14 @@ import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from autograder.cases import judged_by, tolerance
-from ps0.cases.checks import shuffled_partition
+from ps0.cases.checks import close_and_nonnegative, shuffled_partition
 
 
 @weight(3)
 @number("1.2")
 @visibility("visible")
 @tags("numpy")
+@judged_by(close_and_nonnegative)
 def pairwise_sq_dists_self_and_far(sub, rng):
     """distances of a set to itself (zero diagonal) and to far-away points"""
     X = rng.normal(size=(30, 7))

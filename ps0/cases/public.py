@@ -7,17 +7,25 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 
 from autograder.cases import grader_data, judged_by, tolerance
 from dlkit.data import diabetes
-from ps0.cases.checks import diabetes_split, held_out_fit, shuffled_partition
+from ps0.cases.checks import (
+    close_and_nonnegative,
+    diabetes_split,
+    held_out_fit,
+    shuffled_partition,
+)
 
 
 @weight(3)
 @number("1.1")
 @visibility("visible")
 @tags("numpy")
+@judged_by(close_and_nonnegative)
 def pairwise_sq_dists_small(sub, rng):
-    """pairwise squared distances between two small point sets"""
+    """pairwise squared distances between two small point sets, and of a set to itself
+    (every entry at least 0)"""
     X, Y = rng.normal(size=(5, 3)), rng.normal(size=(4, 3))
-    return sub.arrays.pairwise_sq_dists(X, Y)
+    Z = rng.normal(size=(40, 8)) * 30.0
+    return {"XY": sub.arrays.pairwise_sq_dists(X, Y), "self": sub.arrays.pairwise_sq_dists(Z, Z)}
 
 
 @weight(2)
@@ -212,4 +220,4 @@ def normal_equations_diabetes(sub, rng):
 def gradient_descent_diabetes(sub, rng, data):
     """gradient descent on diabetes: held-out error within 1% of the reference's"""
     w, losses = sub.regression.gradient_descent(data["X_train"], data["y_train"], lr=0.1, steps=500)
-    return {"test_predictions": data["X_test"] @ w, "losses": losses}
+    return {"w": w, "losses": losses}

@@ -32,7 +32,7 @@ def test_the_reference_scores_100_and_the_stubs_0(homework_hw1: Any) -> None:
 
 def test_train_digits_may_not_read_the_data_set_file(homework_hw1: Any, tmp_path: Path) -> None:
     gradescope_hw1, hw1_samples = homework_hw1
-    anchor = "    X_train, X_test = X_train / 16.0, X_test / 16.0\n"
+    anchor = "    X = X_train / 16.0\n"
     site = "os.path.dirname(os.path.dirname(np.__file__))"
     peek = (
         "    import os\n"
