@@ -57,6 +57,14 @@ def weights_problem(got: Outputs, shapes: Shapes, hint: str) -> str | None:
     ``shapes``, finite numbers throughout; None when it is."""
     if not isinstance(got, dict):
         return f"expected the model's weights by name, got {type(got).__name__}: {hint}"
+    for name, shape in shapes.items():
+        value = got.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, np.ndarray):
+            return f"{name} is not an array: {hint}"
+        if value.shape != tuple(shape):
+            return f"{name} has shape {value.shape}, expected {tuple(shape)}: {hint}"
     missing = [name for name in shapes if name not in got]
     if missing:
         listed = ", ".join(f"{name} {shapes[name]}" for name in missing[:3])
@@ -66,12 +74,7 @@ def weights_problem(got: Outputs, shapes: Shapes, hint: str) -> str | None:
     if extra:
         listed = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
         return f"the model has weights the course's network lacks: {listed}: {hint}"
-    for name, shape in shapes.items():
-        value = got[name]
-        if not isinstance(value, np.ndarray):
-            return f"{name} is not an array: {hint}"
-        if value.shape != tuple(shape):
-            return f"{name} has shape {value.shape}, expected {tuple(shape)}: {hint}"
+    for name, value in got.items():
         if not np.all(np.isfinite(value)):
             return (
                 f"{name} holds NaN or infinite values: the training diverged (a smaller "

@@ -134,7 +134,7 @@ def train_digits(X_train: np.ndarray, y_train: np.ndarray, rng: np.random.Genera
     The grader judges the network, not your predictions. It takes the returned model's
     ``params``, loads them into its own ``MLP(DIGITS_DIMS)`` with ReLU activations and no
     batch normalization, feeds it held-out images your code never sees, with every
-    pixel divided by 16, and counts the right answers (the target is in the handout).
+    pixel divided by 16, and counts the right answers: at least 96% must be right.
     So build exactly that network (dropout and the L2 penalty are yours to choose: they
     act in training only), and train it on ``X_train / 16``.
 
