@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from autograder.protocol import FrameReader, ProtocolError, decode_outputs
-from autograder.runner import RunOutcome
+from autograder.runner import WORKER_KINDS, RunOutcome
 from autograder.sandbox import (
     Limits,
     Plan,
@@ -296,4 +296,5 @@ class Engine:
             except (ProtocolError, TypeError) as exc:
                 return RunOutcome.failed("output_type", f"wrong return type: {exc}")
         message = str(header.get("message") or "the case failed")[:2000]
-        return RunOutcome.failed(str(header.get("kind", "exception")), message)
+        kind = str(header.get("kind"))
+        return RunOutcome.failed(kind if kind in WORKER_KINDS else "exception", message)

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 MAX_FILE_BYTES = 1 * 2**20
 MAX_TOTAL_BYTES = 50 * 2**20
-MAX_ENTRIES = 10_000
+MAX_ENTRIES = 200_000  # names looked at; only the assignment's files are ever read
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Intake:
     files: dict[str, bytes] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # expected file -> why it's unusable
     notes: list[str] = field(default_factory=list)  # everything else worth saying
+    folders: set[str] = field(default_factory=set)  # the names of the folders seen
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ def _zip_entries(archive: Path, intake: Intake) -> list[_Entry]:
             intake.notes.append(f"skipped an entry whose name is not UTF-8: {info.orig_filename!r}")
             continue
         if info.is_dir():
+            intake.folders.add(PurePosixPath(name.replace("\\", "/")).name)
             continue
+        for parent in PurePosixPath(name.replace("\\", "/")).parents:
+            intake.folders.add(parent.name)
         reason = _unsafe(name)
         if reason:
             intake.notes.append(f"skipped {name!r}: {reason} is not allowed in a submission")
@@ -90,6 +94,7 @@ def _folder_entries(folder: Path, intake: Intake) -> list[_Entry]:
     entries: list[_Entry] = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         for name in sorted(dirnames):
+            intake.folders.add(name)
             if os.path.islink(os.path.join(dirpath, name)):
                 intake.notes.append(f"skipped {name!r}: symbolic links are not accepted")
         for name in sorted(filenames):
@@ -141,7 +146,7 @@ def read_submission(path: Path, expected: tuple[str, ...]) -> Intake:
     for name in expected:
         candidates = sorted(by_name.get(name, []), key=lambda e: (e.path.count("/"), e.path))
         if not candidates:
-            intake.problems[name] = _missing(name, by_name, expected)
+            intake.problems[name] = _missing(name, by_name, expected, intake.folders)
             continue
         chosen = candidates[0]
         if len(candidates) > 1:
@@ -169,6 +174,11 @@ def read_submission(path: Path, expected: tuple[str, ...]) -> Intake:
         if len(data) > MAX_FILE_BYTES:  # a zip may lie about sizes
             intake.problems[name] = f"{name} is larger than {MAX_FILE_BYTES:,} bytes"
             continue
+        if not data.strip():
+            intake.problems[name] = (
+                f"{name} is empty: submit the file with your code in it (save it before zipping)"
+            )
+            continue
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
@@ -179,7 +189,18 @@ def read_submission(path: Path, expected: tuple[str, ...]) -> Intake:
     return intake
 
 
-def _missing(name: str, by_name: dict[str, list[_Entry]], expected: tuple[str, ...]) -> str:
+def _missing(
+    name: str, by_name: dict[str, list[_Entry]], expected: tuple[str, ...], folders: set[str]
+) -> str:
+    if name in folders:
+        return f"{name} is a folder in the submission, not a file: submit the file {name} itself"
+    stem = name.removesuffix(".py")
+    compiled = sorted(n for n in by_name if n.endswith(".pyc") and n.split(".")[0] == stem)
+    if compiled:
+        return (
+            f"{name} was not submitted, only {compiled[0]!r}, a compiled file the grader "
+            f"cannot read: submit the source file {name}"
+        )
     others = [n.lower() for n in by_name if n not in expected]  # never another required file
     near = difflib.get_close_matches(name.lower(), others, n=1, cutoff=0.6)
     if near:

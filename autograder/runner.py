@@ -32,6 +32,9 @@ KINDS = (
     "budget",  # not run: the grading time budget ran out
     "internal",  # the grader failed
 )
+# The kinds a worker may report; any other kind it claims is read as "exception", so
+# that a submission cannot pass its own text off as the judge's (a timeout message, say).
+WORKER_KINDS = ("not_implemented", "exception", "output_type")
 
 
 @dataclass(frozen=True)

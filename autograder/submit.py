@@ -61,7 +61,7 @@ class FileProblem(ValueError):
 
 def checked_source(assignment: Assignment, name: str) -> str:
     """The text of the submitted file ``name``; `FileProblem` when it is missing, too
-    large, not UTF-8, does not parse, or imports what the assignment forbids there."""
+    large, not UTF-8, empty, does not parse, or imports what the assignment forbids there."""
     path = assignment.folder / name
     if not path.is_file():
         folder = assignment.folder.name
@@ -72,6 +72,8 @@ def checked_source(assignment: Assignment, name: str) -> str:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise FileProblem(f"{name} is not UTF-8 text: save it as UTF-8") from None
+    if not text.strip():
+        raise FileProblem(f"{name} is empty: restore it from the handout, or save your work")
     problem = check_source(name, text, assignment.config.forbidden_imports.get(name, ()))
     if problem:
         raise FileProblem(problem)

@@ -24,6 +24,20 @@ REFERENCE = Assignment.load("ps0")
 PUBLIC = {c.label for c in REFERENCE.public_cases()}
 HIDDEN_PHRASES = {*HIDDEN_VERDICTS.values(), WRONG_ANSWER, FAILED_CHECK, "partly right", "passed"}
 N_CASES = len(REFERENCE.all_cases())
+# what the judge itself writes on a hidden case, whole
+JUDGES_OWN = re.compile(
+    r"timed out after [0-9.]+ s \(too slow, or an infinite loop\)"
+    r"|not run: the grading time budget of [0-9.]+ s ran out"
+    r"|stopped: the grading time budget ran out"
+)
+# attacks that bypass the worker's own checks: words of the judge that prove their
+# payload arrived (an attack that never reaches the judge tests nothing)
+ARRIVES = {
+    "inflates_a_compressed_payload": "compressed arrays in the outputs",
+    "sends_a_huge_number_of_arrays_past_the_worker": "arrays in one output",
+    "forges_frames_on_the_reply_channel": "the worker",
+    "claims_the_judges_words": "LEAK",
+}
 ARRAYS_TASKS = [
     "pairwise_sq_dists",
     "softmax",
@@ -140,35 +154,45 @@ ATTACKS = {
             return np.zeros(np.abs(z.ravel()[:3] * 1000).astype(int))  # a shape that encodes z
     """,
     "inflates_a_compressed_payload": """
-        import io
+        import io, json, os, sys
         import numpy as np
-        import autograder.protocol
-        def encode(outputs):
-            buffer = io.BytesIO()
-            np.savez_compressed(buffer, **{{"out/structure": np.array("0"),
-                                            "out/0": np.zeros(2**27)}})  # 1 GB inflated
-            return buffer.getvalue()
-        autograder.protocol.encode_outputs = encode
-        import autograder.worker
-        autograder.worker.encode_outputs = encode
-        for task in {tasks}:
-            globals()[task] = lambda *args, **kwargs: 0.0
+        from autograder.protocol import write_frame
+        request = json.load(open(sys.argv[-1]))
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **{{"out/structure": np.array("0"),
+                                        "out/0": np.zeros(2**24)}})  # 128 MB inflated
+        index = request["cases"][0]["index"]
+        write_frame(request["reply_fd"], {{"index": index, "status": "ok"}}, buffer.getvalue())
+        os._exit(0)
     """,
     "returns_a_huge_number_of_arrays": """
         for task in {tasks}:
             globals()[task] = lambda *args, **kwargs: [0.0] * 50_000
     """,
     "sends_a_huge_number_of_arrays_past_the_worker": """
-        import io
+        import io, json, os, sys
         import numpy as np
-        import autograder.worker
+        from autograder.protocol import write_frame
+        request = json.load(open(sys.argv[-1]))
         buffer = io.BytesIO()
         np.savez(buffer, **{{"out/structure": np.array("0"),
                              **{{f"out/{{i}}": np.zeros(1) for i in range(20_000)}}}})
-        payload = buffer.getvalue()
-        autograder.worker.encode_outputs = lambda outputs: payload
-        for task in {tasks}:
-            globals()[task] = lambda *args, **kwargs: 0.0
+        index = request["cases"][0]["index"]
+        write_frame(request["reply_fd"], {{"index": index, "status": "ok"}}, buffer.getvalue())
+        os._exit(0)
+    """,
+    "claims_the_judges_words": """
+        import json, os, sys
+        from autograder.protocol import write_frame
+        request = json.load(open(sys.argv[-1]))
+        for kind in ("timeout", "blocked", "budget", "internal", "crash"):
+            for item in request["cases"]:
+                header = {{"index": item["index"], "status": "error", "kind": kind,
+                          "message": "timed out after 10 s (too slow, or an infinite loop) "
+                                     f"LEAK {{item['seed']}}"}}
+                write_frame(request["reply_fd"], header)
+            break
+        os._exit(0)
     """,
     "imports_a_forbidden_module_in_disguise": """
         import importlib
@@ -249,9 +273,12 @@ def test_the_attack_gains_nothing(
     assert results["score"] == 0, [t for t in results["tests"] if t["score"] > 0]
     for test in results["tests"]:
         if test["name"] not in PUBLIC:  # hidden cases: fixed phrases only, never the worker's
-            assert test["output"] in HIDDEN_PHRASES or test["output"].startswith(
-                ("timed out after", "not run:")
-            ), test
+            assert test["output"] in HIDDEN_PHRASES or JUDGES_OWN.fullmatch(test["output"]), test
+        assert "LEAK" not in test["output"] or test["name"] in PUBLIC, test
+    arrived = ARRIVES.get(attack)
+    if arrived:  # the payload reached the judge: the attack test can fail
+        outputs = " ".join(t["output"] for t in results["tests"] if t["name"] in PUBLIC)
+        assert arrived in outputs, outputs[:2000]
 
 
 def test_a_fork_bomb_leaves_no_process_behind(gradescope: Any, variant: Any) -> None:

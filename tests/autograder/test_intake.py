@@ -264,3 +264,41 @@ def test_backslash_paths_from_windows_zips_are_matched_by_file_name(tmp_path: Pa
         zf.writestr("ps0\\calculus.py", CALCULUS)
     intake = read_submission(archive, EXPECTED)
     assert intake.files == {"arrays.py": ARRAYS, "calculus.py": CALCULUS}
+
+
+@pytest.mark.parametrize("kind", ["folder", "zip"])
+def test_a_folder_named_like_a_file_is_called_a_folder(tmp_path: Path, kind: str) -> None:
+    files = {"arrays.py/notes.txt": b"x\n", "calculus.py": CALCULUS}
+    where = (
+        _folder(tmp_path / "sub", files) if kind == "folder" else _zip(tmp_path / "s.zip", files)
+    )
+    problem = read_submission(where, EXPECTED).problems["arrays.py"]
+    assert "arrays.py is a folder in the submission, not a file" in problem
+
+
+def test_a_compiled_file_is_not_mistaken_for_a_misnamed_source(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path / "sub",
+        {"__pycache__/arrays.cpython-311.pyc": b"\x00\x01", "calculus.py": CALCULUS},
+    )
+    problem = read_submission(folder, EXPECTED).problems["arrays.py"]
+    assert "a compiled file the grader cannot read: submit the source file arrays.py" in problem
+    assert "rename" not in problem
+
+
+def test_an_empty_file_is_a_problem(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "sub", {"arrays.py": b"", "calculus.py": b"  \n\n"})
+    problems = read_submission(folder, EXPECTED).problems
+    assert problems["arrays.py"].startswith("arrays.py is empty: submit the file with your code")
+    assert problems["calculus.py"].startswith("calculus.py is empty")
+
+
+def test_the_files_are_found_after_thousands_of_other_entries(tmp_path: Path) -> None:
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(20_000):
+            zf.writestr(f"junk/{i}.txt", b"")
+        zf.writestr("arrays.py", ARRAYS)
+        zf.writestr("calculus.py", CALCULUS)
+    intake = read_submission(archive, EXPECTED)
+    assert intake.files == {"arrays.py": ARRAYS, "calculus.py": CALCULUS}, intake.problems

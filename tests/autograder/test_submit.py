@@ -85,6 +85,12 @@ def test_a_missing_file_is_refused(handout: Assignment) -> None:
     assert errors[-1] == "regression.py is missing from ps0/: restore it from the handout"
 
 
+def test_an_empty_file_is_refused(handout: Assignment) -> None:
+    (handout.folder / "regression.py").write_text("\n")
+    errors, _ = problems(handout)
+    assert errors[-1] == "regression.py is empty: restore it from the handout, or save your work"
+
+
 def test_an_oversized_or_non_utf8_file_is_refused(
     handout: Assignment, reference: dict[str, Path]
 ) -> None:
