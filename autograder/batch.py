@@ -16,8 +16,12 @@ import os
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,8 +61,9 @@ def find_submissions(folder: Path) -> list[Submission]:
 _plan: list[Plan] = []  # one per grading process, made on its first submission
 
 
-def _init() -> None:
+def _init(scratch: str) -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
+    tempfile.tempdir = scratch  # the judge's scratch folders: removed with the batch
 
 
 def _sandbox() -> Plan:
@@ -108,21 +113,73 @@ def _progress(done: int, total: int, start: float) -> None:
     sys.stderr.flush()
 
 
+def _died(submission: Submission, grader: Grader, out: Path) -> dict[str, Any]:
+    """The report of a submission whose grading process died (killed by the kernel for
+    memory, say): every case failed by the grader, and a results.json that says so."""
+    report = grader.internal_error(
+        "the grading process died while grading this submission (out of memory, or killed)"
+    )
+    folder = out / "results" / _safe(submission.label)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    (folder / "log.txt").write_text(f"submission: {submission.path}\n{report.extra['trace']}\n")
+    return report.to_json()
+
+
+def _run_pool(
+    bundle: Path,
+    todo: list[Submission],
+    out: Path,
+    jobs: int,
+    scratch: str,
+    done: Callable[[str, dict[str, Any]], None],
+) -> list[Submission]:
+    """Grade ``todo`` in a pool of ``jobs`` processes; call ``done(label, report)`` for
+    each; return the submissions whose process died before they were graded."""
+    ctx = mp.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(scratch,)) as pool:
+        futures = {pool.submit(_grade_one, (bundle, s, out)): s for s in todo}
+        lost = []
+        for future in as_completed(futures):
+            try:
+                label, report = future.result()
+            except BrokenProcessPool:
+                lost.append(futures[future])
+                continue
+            done(label, report)
+    return lost
+
+
 def grade_all(
     bundle: Path, submissions: list[Submission], out: Path, jobs: int
 ) -> dict[str, GradeReport]:
-    """Grade every submission with ``jobs`` parallel graders; write the per-submission results."""
+    """Grade every submission with ``jobs`` parallel graders; write the per-submission results.
+
+    A grading process that dies (the kernel's OOM killer, say) takes the submissions it
+    and its pool had in hand with it: those are graded again in a fresh pool, then one
+    at a time, and one that still kills its process gets a report saying so. The batch
+    always finishes, and the judges' scratch folders go with it."""
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "results", ignore_errors=True)  # no stale results of another run
     reports: dict[str, dict[str, Any]] = {}
     start = time.monotonic()
     _progress(0, len(submissions), start)
-    ctx = mp.get_context("fork")
-    with ctx.Pool(jobs, initializer=_init) as pool:
-        work = [(bundle, s, out) for s in submissions]
-        for label, report in pool.imap_unordered(_grade_one, work):
-            reports[label] = report
-            _progress(len(reports), len(submissions), start)
+
+    def done(label: str, report: dict[str, Any]) -> None:
+        reports[label] = report
+        _progress(len(reports), len(submissions), start)
+
+    scratch = tempfile.mkdtemp(prefix="dlgrade-batch-")
+    os.chmod(scratch, 0o711)  # the grading user reaches its own scratch folder inside
+    try:
+        lost = _run_pool(bundle, submissions, out, jobs, scratch, done)
+        if lost:
+            lost = _run_pool(bundle, lost, out, jobs, scratch, done)
+        for submission in lost:  # alone in its pool: it is the one that kills its grader
+            if _run_pool(bundle, [submission], out, 1, scratch, done):
+                done(submission.label, _died(submission, _grader(bundle), out))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return {s.label: GradeReport.from_json(reports[s.label]) for s in submissions}
 
 

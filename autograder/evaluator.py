@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,13 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _lift_data_limit() -> None:
+    """Trusted and holding torch, the evaluation process needs more than the judge's own
+    bound (`grade.bounded_memory`): back to the hard limit."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
+
+
 def evaluate(items: Sequence[Item]) -> Evaluation:
     """Run the checks of ``items`` in one trusted evaluation process."""
     if not items:
@@ -97,6 +105,7 @@ def evaluate(items: Sequence[Item]) -> Evaluation:
                 timeout=timeout,
                 env=_environment(),
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_lift_data_limit,
             )
             stdout, log = run.stdout, run.stderr[-20000:]
             if run.returncode != 0:

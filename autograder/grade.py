@@ -7,15 +7,18 @@ results path is given it is written, also when the grader itself fails.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import inspect
 import json
 import os
+import resource
 import shutil
 import tempfile
 import textwrap
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +112,8 @@ class Grader:
         own = sandbox is None
         try:
             sandbox = sandbox or plan()
-            report = self._grade(submission, sandbox, limits or self.limits())
+            with bounded_memory(JUDGE_HEADROOM_MB):
+                report = self._grade(submission, sandbox, limits or self.limits())
         except Exception:  # noqa: BLE001 - a report must come back whatever happened
             report = self.internal_error(traceback.format_exc())
         finally:
@@ -140,10 +144,21 @@ class Grader:
     def _result(
         self, case: Case, outcome: RunOutcome, decided: Verdict | None = None
     ) -> CaseResult:
+        """The case's result. Judging never takes the other cases down: outputs too large
+        or too deep to judge (or a check that fails on them) fail this case alone."""
         detailed = case.name in self.public
         seed = self.seeds[case.name]
         expected = self.expected.get(case.name, {})
-        return judge_case(case, outcome, expected, detailed, seed, decided)
+        try:
+            return judge_case(case, outcome, expected, detailed, seed, decided)
+        except (MemoryError, RecursionError) as exc:
+            why = "too large" if isinstance(exc, MemoryError) else "nested too deeply"
+            failed = RunOutcome.failed("output_type", f"the outputs are {why} to judge")
+        except Exception as exc:  # noqa: BLE001 - a bug shows in this case, not in all
+            failed = RunOutcome.failed(
+                "internal", f"the grader could not judge the outputs ({exc})"
+            )
+        return judge_case(case, failed, expected, detailed, seed)
 
     def _evaluate_apart(
         self, deferred: list[tuple[Case, RunOutcome]]
@@ -270,6 +285,38 @@ class Grader:
             np.savez(handle, **for_case)  # type: ignore[arg-type]
         _restrict_file(path, sandbox)
         return str(path)
+
+
+JUDGE_HEADROOM_MB = 320  # what the judge may allocate while grading, beyond what it holds
+
+
+@contextlib.contextmanager
+def bounded_memory(headroom_mb: int) -> Iterator[None]:
+    """Lower this process's soft data limit to what it uses now plus ``headroom_mb``: a
+    submission's outputs that would make judging them exhaust memory raise MemoryError in
+    the judge (failing that case) instead of drawing the kernel's OOM killer, which would
+    leave no results.json. Children may raise the soft limit back (the hard one stays)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    try:
+        status = Path("/proc/self/status").read_text()
+        used = next(
+            int(line.split()[1]) * 1024
+            for line in status.splitlines()
+            if line.startswith("VmData:")
+        )
+    except (OSError, StopIteration, ValueError):
+        yield  # no /proc (macOS): no bound
+        return
+    limit = used + headroom_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def _restrict_file(path: Path, sandbox: Plan) -> None:

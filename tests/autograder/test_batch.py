@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from autograder import batch
 from autograder.batch import (
     Submission,
     case_statistics,
@@ -129,3 +134,34 @@ def test_write_histogram_writes_a_png(reports: dict[str, GradeReport], tmp_path:
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 1000
+
+
+GRADE_ONE = batch._grade_one
+
+
+def _dies_on_the_killer(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]]:
+    if args[1].label == "killer":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return GRADE_ONE(args)
+
+
+def test_a_grading_process_that_dies_costs_one_submission_not_the_batch(
+    tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel kills the process grading "killer" (as the OOM killer would): the batch
+    still returns, grades the others, reports the lost one, and leaves no scratch behind."""
+    from autograder import bundle
+
+    built = bundle.build("ps0", tmp_path / "bundle", secret="s")
+    monkeypatch.setattr(batch, "_grade_one", _dies_on_the_killer)  # inherited by the fork
+    subs = [Submission(label, sample_dir / "reference") for label in ("a", "killer", "b", "c")]
+    before = set(Path(tempfile.gettempdir()).glob("dlgrade-batch-*"))
+    reports = batch.grade_all(built, subs, tmp_path / "out", jobs=2)
+    assert [reports[label].score for label in ("a", "b", "c")] == [100, 100, 100]
+    lost = reports["killer"]
+    assert lost.score == 0 and "the grader failed" in lost.tests[0].output
+    assert (
+        "grading process died"
+        in (tmp_path / "out" / "results").joinpath(batch._safe("killer"), "log.txt").read_text()
+    )
+    assert set(Path(tempfile.gettempdir()).glob("dlgrade-batch-*")) == before
