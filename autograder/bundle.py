@@ -4,10 +4,12 @@
 
     dest/engine/      autograder/, dlkit/, and the solved modules of earlier assignments
                       this one depends on                  readable by the worker
-    dest/package/     <name>/ as students have it (stubs), plus the hidden cases
-                      (the worker runs case code; it never sees expected values)
+    dest/package/     <name>/ as students have it (stubs, without the public fixtures),
+                      plus the hidden cases (the worker runs case code; it never sees
+                      expected values, and the hidden cases reach it only after the
+                      public ones have run)
     dest/trusted/     mode 0700: the reference <name>/, expected.npz (every case's
-                      expected outputs), secret (the salt of the hidden seeds)
+                      expected outputs), secret (the salt of every graded case's seed)
 
 The expected outputs are computed here, once, from the reference; grading then never
 runs the reference, so a grading run holds at most one process with the submission's
@@ -40,6 +42,7 @@ def build(name: str, dest: Path, secret: str | None = None) -> Path:
     copy_tree(Path(dlkit.__file__).parent, engine / "dlkit")
     depends.vendor(assignment.config.depends, engine)
     write_stub_package(assignment, package / name)
+    shutil.rmtree(package / name / "fixtures")  # graded runs draw other inputs: no use, no leak
     shutil.copyfile(
         assignment.folder / "cases" / "hidden.py", package / name / "cases" / "hidden.py"
     )
@@ -47,12 +50,11 @@ def build(name: str, dest: Path, secret: str | None = None) -> Path:
     secret = secret or secrets.token_hex(16)
     (trusted / "secret").write_text(secret)
     reference = Submission.installed(name)
-    public = {c.name for c in assignment.public_cases()}
     expected = {}
     for case in assignment.all_cases():
         if not case.needs_expected:  # judged on its own (a trained model on its weights)
             continue
-        outcome = run_case(case, reference, seed_for(name, case, secret, case.name in public))
+        outcome = run_case(case, reference, seed_for(name, case, secret))
         if not outcome.ok:
             raise RuntimeError(f"the reference fails case {case.label}: {outcome.error}")
         expected[case.name] = outcome.outputs

@@ -212,6 +212,9 @@ def case_seed(assignment: str, case: Case, salt: str = "public") -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def seed_for(assignment: str, case: Case, secret: str, public: bool) -> int:
-    """Public cases use the students' seeds (salt "public"); hidden ones a secret salt."""
-    return case_seed(assignment, case, "public" if public else secret)
+def seed_for(assignment: str, case: Case, secret: str | None) -> int:
+    """A case's seed: with no secret (a student's own run), the fixed public seed, so
+    students and their shipped fixtures draw the same inputs; in a graded run, every
+    case, public ones too, is salted with the course's secret, so a submission cannot
+    know its inputs in advance (nor replay the public fixtures)."""
+    return case_seed(assignment, case, "public" if secret is None else secret)

@@ -195,14 +195,16 @@ class Engine:
         requests: Sequence[CaseRequest],
         judge: Callable[[int, RunOutcome], T],
         budget_s: float = float("inf"),
+        started: float | None = None,
     ) -> list[T]:
         """Run every request; hand each outcome to ``judge`` as it arrives (so outputs are
         not kept) and return what it made of them, in order. A case still running when
-        ``budget_s`` seconds are up is stopped there; cases not started are not run."""
+        ``budget_s`` seconds are up (counted from ``started``, a `time.monotonic` reading,
+        by default now) is stopped there; cases not started are not run."""
         results: dict[int, T] = {}
         pending = list(enumerate(requests))
         lock = threading.Lock()
-        stop = time.monotonic() + budget_s
+        stop = (time.monotonic() if started is None else started) + budget_s
         while pending and time.monotonic() < stop:
             process, fd = self._spawn(pending)
             drainer = threading.Thread(target=_drain, args=(process.stdout, self.log, lock))

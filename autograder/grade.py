@@ -78,7 +78,7 @@ class Grader:
             cases=cases,
             public=public,
             expected=expected,
-            seeds={c.name: seed_for(name, c, secret, c.name in public) for c in cases},
+            seeds={c.name: seed_for(name, c, secret) for c in cases},
             package_src=bundle / "package" / name,
             engine_root=bundle / "engine",
         )
@@ -95,7 +95,7 @@ class Grader:
             cases=cases,
             public={c.name for c in cases},
             expected=fixtures.read(assignment),
-            seeds={c.name: seed_for(name, c, "", True) for c in cases},
+            seeds={c.name: seed_for(name, c, None) for c in cases},
             package_src=assignment.folder,
             engine_root=engine_root,
         )
@@ -224,13 +224,15 @@ class Grader:
     ) -> tuple[dict[str, CaseResult], EngineLog]:
         name = self.assignment.name
         package_root, control, work = scratch / "pkg", scratch / "control", scratch / "work"
-        ignore = shutil.ignore_patterns("__pycache__")
+        # No hidden case code and no fixtures: the public cases' worker never sees them.
+        ignore = shutil.ignore_patterns("__pycache__", "hidden.py", "fixtures")
         shutil.copytree(self.package_src, package_root / name, ignore=ignore)
         # The worker gets its own copy of the engine: the bundle may sit where the
         # grading user cannot reach it (under a private home or temporary folder).
         engine_root = scratch / "engine"
+        engine_ignore = shutil.ignore_patterns("__pycache__")
         for package in ("autograder", "dlkit"):
-            shutil.copytree(self.engine_root / package, engine_root / package, ignore=ignore)
+            shutil.copytree(self.engine_root / package, engine_root / package, ignore=engine_ignore)
         for relative in depends.relative_files(self.assignment.config.depends):
             (engine_root / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.engine_root / relative, engine_root / relative)
@@ -240,33 +242,47 @@ class Grader:
         control.mkdir()
         work.mkdir()
         _restrict(scratch, sandbox)
-        to_run = [c for c in self.cases if c.name not in blocked]
-        requests = [
-            CaseRequest(
-                module=c.func.__module__,
-                function=c.func.__name__,
-                seed=self.seeds[c.name],
-                timeout_s=self.timeout_of(c),
-                data=self._write_data(c, control, sandbox),
-            )
-            for c in to_run
-        ]
         workspace = Workspace(name, package_root, engine_root, control, work)
         config = self.assignment.config
         engine = Engine(workspace, sandbox, limits, config.forbidden_imports, config.protected_data)
         # Checks that run apart wait until the worker is gone: then no two processes
         # hold torch at once.
         deferred: list[tuple[Case, RunOutcome]] = []
+        results: dict[str, CaseResult] = {}
+        to_run = [c for c in self.cases if c.name not in blocked]
+        # Public cases first, in workers of their own; then the hidden cases, whose code,
+        # data and seeds reach the package and the control folder only now. Whatever a
+        # hidden case lets the submission learn can no longer come out in a public
+        # case's detailed message.
+        start = time.monotonic()
+        for phase in ("public", "hidden"):
+            cases = [c for c in to_run if (c.name in self.public) == (phase == "public")]
+            if not cases:
+                continue
+            if phase == "hidden":
+                self._add_hidden_cases(package_root / name, sandbox)
+            requests = [
+                CaseRequest(
+                    module=c.func.__module__,
+                    function=c.func.__name__,
+                    seed=self.seeds[c.name],
+                    timeout_s=self.timeout_of(c),
+                    data=self._write_data(c, control, sandbox),
+                )
+                for c in cases
+            ]
 
-        def judge(index: int, outcome: RunOutcome) -> CaseResult | None:
-            case = to_run[index]
-            if case.apart and outcome.ok:
-                deferred.append((case, outcome))
-                return None
-            return self._result(case, outcome)
+            def judge(
+                index: int, outcome: RunOutcome, cases: list[Case] = cases
+            ) -> CaseResult | None:
+                case = cases[index]
+                if case.apart and outcome.ok:
+                    deferred.append((case, outcome))
+                    return None
+                return self._result(case, outcome)
 
-        judged = engine.run(requests, judge, self.assignment.config.budget_s)
-        results = {c.name: r for c, r in zip(to_run, judged, strict=True) if r is not None}
+            judged = engine.run(requests, judge, config.budget_s, start)
+            results.update({c.name: r for c, r in zip(cases, judged, strict=True) if r is not None})
         apart, engine.log.evaluation = self._evaluate_apart(deferred)
         results.update(apart)
         for case in self.cases:
@@ -274,6 +290,14 @@ class Grader:
                 outcome = RunOutcome.failed("blocked", blocked[case.name])
                 results[case.name] = self._result(case, outcome)
         return results, engine.log
+
+    def _add_hidden_cases(self, package: Path, sandbox: Plan) -> None:
+        """Put the hidden cases' code into the worker's package, for the hidden phase."""
+        source = self.package_src / "cases" / "hidden.py"
+        if source.is_file():
+            target = package / "cases" / "hidden.py"
+            shutil.copyfile(source, target)
+            _restrict_file(target, sandbox)
 
     def _write_data(self, case: Case, control: Path, sandbox: Plan) -> str | None:
         """Write the case's part of its grader data where the worker can read it."""

@@ -37,6 +37,7 @@ ARRIVES = {
     "sends_a_huge_number_of_arrays_past_the_worker": "arrays in one output",
     "forges_frames_on_the_reply_channel": "the worker",
     "claims_the_judges_words": "LEAK",
+    "leaks_hidden_seeds_into_a_public_message": "LEAK 0 hidden seeds [] code []",
 }
 ARRAYS_TASKS = [
     "pairwise_sq_dists",
@@ -180,6 +181,29 @@ ATTACKS = {
         index = request["cases"][0]["index"]
         write_frame(request["reply_fd"], {{"index": index, "status": "ok"}}, buffer.getvalue())
         os._exit(0)
+    """,
+    "replays_the_public_fixtures": """
+        import glob, os
+        import numpy as np
+        from autograder.outputs import load
+        from pathlib import Path
+        here = os.path.dirname(os.path.abspath(__file__))
+        found = glob.glob(os.path.join(here, "**", "public.npz"), recursive=True)
+        found += glob.glob("/autograder/**/public.npz", recursive=True)
+        EXPECTED = load(Path(found[0]))[0] if found else {{}}
+        def pairwise_sq_dists(X, Y):
+            return EXPECTED["pairwise_sq_dists_small"]["XY"]
+        def softmax(z, axis=-1):
+            return EXPECTED.get("softmax_rows", np.zeros(1))
+        print("fixtures found:", found)
+    """,
+    "leaks_hidden_seeds_into_a_public_message": """
+        import glob, json, os, sys
+        request = json.load(open(sys.argv[-1]))
+        hidden = [c for c in request["cases"] if "hidden" in c["module"]]
+        code = glob.glob(os.path.join(os.path.dirname(__file__), "cases", "hidden.py"))
+        def pairwise_sq_dists(X, Y):
+            raise ValueError(f"LEAK {{len(hidden)}} hidden seeds {{hidden[:2]}} code {{code}}")
     """,
     "claims_the_judges_words": """
         import json, os, sys
