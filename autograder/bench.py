@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import bundle, samples
+from autograder import bundle, samples, usage
 
 IN_PROCESS = """
 import numpy as np
@@ -141,41 +141,14 @@ class Peaks:
         )
 
 
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        ppid = int(text[text.rindex(")") + 2 :].split()[1])  # after "(comm) state"
-        parents.setdefault(ppid, []).append(int(stat.parent.name))
-    found, stack = [], list(parents.get(root, []))
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack += parents.get(pid, [])
-    return found
-
-
 def _peaks(argv: list[str]) -> Peaks:
     """Run ``argv`` and poll the resident memory of it and its descendants (Linux /proc;
     a sandboxed worker's own accounting does not reach the judge's rusage)."""
     judge = worker = together = 0.0
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while proc.poll() is None:
-        own = _rss_mb(proc.pid)
-        others = [_rss_mb(pid) for pid in _descendants(proc.pid)]
+        own = usage.rss_mb(proc.pid)
+        others = [usage.rss_mb(pid) for pid in usage.descendants(proc.pid)]
         judge, worker = max(judge, own), max([worker, *others])
         together = max(together, own + sum(others))
         time.sleep(0.05)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from autograder import usage
 from autograder.protocol import FrameReader, ProtocolError, decode_outputs
 from autograder.runner import WORKER_KINDS, RunOutcome
 from autograder.sandbox import (
@@ -34,6 +35,8 @@ from autograder.sandbox import (
 
 T = TypeVar("T")
 STARTUP_S = 60.0  # for a fresh worker to start Python and import its libraries
+WATCH_S = 0.25  # how often the watchdog reads the worker's memory and folder
+SHARED_TMP = ("/tmp", "/dev/shm", "/var/tmp")
 
 SIGNAL_WORDS = {
     signal.SIGSEGV: "crashed the interpreter (segmentation fault)",
@@ -124,6 +127,7 @@ class Engine:
         self.limits = limits
         self.max_payload = max_output_mb * 2**20
         self.log = EngineLog()
+        self._next_watch = 0.0
 
     def _env(self) -> dict[str, str]:
         paths = [str(self.ws.package_root), str(self.ws.engine_root)]
@@ -264,6 +268,10 @@ class Engine:
                         return done
                     deadline = min(time.monotonic() + pending[done][1].timeout_s, stop)
                 continue
+            excess = self._excess(process.pid)
+            if excess:
+                results[index] = judge(index, RunOutcome.failed("crash", excess))
+                return done + 1
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 kind, message = "timeout", _timed_out(request.timeout_s)
@@ -273,7 +281,7 @@ class Engine:
                     kind, message = "budget", "stopped: the grading time budget ran out"
                 results[index] = judge(index, RunOutcome.failed(kind, message))
                 return done + 1
-            readable, _, _ = select.select([fd], [], [], min(remaining, 1.0))
+            readable, _, _ = select.select([fd], [], [], min(remaining, WATCH_S))
             if readable:
                 chunk = os.read(fd, 1 << 20)
                 if chunk:
@@ -289,6 +297,30 @@ class Engine:
                 results[index] = judge(index, RunOutcome.failed("crash", message))
                 return done + 1
         return done
+
+    def _excess(self, pid: int) -> str | None:
+        """What the worker uses beyond its limits, which no rlimit catches: resident memory
+        with shared mappings, and the files written to its folder. None within them."""
+        now = time.monotonic()
+        if now < self._next_watch:
+            return None
+        self._next_watch = now + WATCH_S
+        memory = usage.tree_rss_mb(pid)
+        if memory > self.limits.memory_mb:
+            return (
+                f"the submission used {memory:.0f} MB of memory, over the limit of "
+                f"{self.limits.memory_mb} MB (shared memory included)"
+            )
+        disk = usage.folder_mb(self.ws.work)
+        if self.plan.bwrap is None and self.plan.uid is not None:
+            # no private /tmp and /dev/shm (both memory, often): count the user's files there
+            disk += sum(usage.folder_mb(Path(p), owner=self.plan.uid) for p in SHARED_TMP)
+        if disk > self.limits.disk_mb:
+            return (
+                f"the submission wrote more than {self.limits.disk_mb} MB of files "
+                "(or too many files) into its folder"
+            )
+        return None
 
     @staticmethod
     def _outcome(header: dict[str, object], payload: bytes) -> RunOutcome:

@@ -38,6 +38,8 @@ ARRIVES = {
     "forges_frames_on_the_reply_channel": "the worker",
     "claims_the_judges_words": "LEAK",
     "leaks_hidden_seeds_into_a_public_message": "LEAK 0 hidden seeds [] code []",
+    "maps_shared_memory": "of memory, over the limit of 512 MB (shared memory included)",
+    "fills_the_disk": "MB of files",
 }
 ARRAYS_TASKS = [
     "pairwise_sq_dists",
@@ -205,6 +207,26 @@ ATTACKS = {
         def pairwise_sq_dists(X, Y):
             raise ValueError(f"LEAK {{len(hidden)}} hidden seeds {{hidden[:2]}} code {{code}}")
     """,
+    "maps_shared_memory": """
+        import mmap
+        def pairwise_sq_dists(X, Y):
+            shared = mmap.mmap(-1, 3 * 2**30, mmap.MAP_SHARED)  # not counted by RLIMIT_DATA
+            for offset in range(0, len(shared), 4096):
+                shared[offset] = 1
+    """,
+    "fills_the_disk": """
+        import os
+        def pairwise_sq_dists(X, Y):
+            block = b"x" * 2**20
+            for i in range(4000):  # 4 GB in files of 32 MB, each under the file-size limit
+                for where in (".", "/tmp", "/dev/shm"):
+                    try:
+                        with open(os.path.join(where, f"fill-{{i}}"), "wb") as f:
+                            for _ in range(32):
+                                f.write(block)
+                    except OSError:
+                        pass
+    """,
     "claims_the_judges_words": """
         import json, os, sys
         from autograder.protocol import write_frame
@@ -279,18 +301,27 @@ def answer_server() -> Iterator[int]:
     server.close()
 
 
+@pytest.mark.parametrize("sandbox", ["bubblewrap", "no_bubblewrap"])
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_the_attack_gains_nothing(
-    attack: str, gradescope: Any, variant: Any, answer_server: int
+    attack: str, sandbox: str, gradescope: Any, variant: Any, answer_server: int
 ) -> None:
+    # Without bubblewrap the worker reads what its user may read. Gradescope's machine
+    # has no course repository, only the zip (its trusted part root-only); this machine
+    # has one, world-readable, so that path stands for "not there" (`make grade` refuses
+    # to run unsandboxed unless told to, and README says what that exposes).
+    repo = REFERENCE.folder.parent if sandbox == "bubblewrap" else "/nonexistent-repository"
     code = textwrap.dedent(ATTACKS[attack]).format(
         trusted=gradescope.trusted,
         results=gradescope.results,
-        repo=REFERENCE.folder.parent,
+        repo=repo,
         port=answer_server,
         tasks=ARRAYS_TASKS,
     )
-    results, _ = gradescope.run(variant("stubs", "arrays.py", lambda s: s + "\n" + code))
+    submission = variant("stubs", "arrays.py", lambda s: s + "\n" + code)
+    results, _ = gradescope.run(submission, bubblewrap=sandbox == "bubblewrap")
+    private = "bubblewrap: private filesystem" in results["output"]
+    assert private == (sandbox == "bubblewrap"), results["output"]
 
     assert len(results["tests"]) == N_CASES
     assert all(t["output"] for t in results["tests"])
