@@ -173,7 +173,11 @@ def augmented_dataset_shifts_each_image(sub, rng):
 @grader_data(first_digits(300))
 def fit_learns_300_digits(sub, rng, data):
     """fit on 300 digits for 10 epochs: one loss per epoch, halved, batches shuffled by
-    the seed, and weights that get 90% of the 300 right"""
+    the seed, and weights that get 90% of the 300 right
+
+    Calibrated (tests/hw2/test_digits.py): the reference passes on 20 of 20 grading
+    secrets, getting 98.3% to 100% of the 300 right.
+    """
     torch.manual_seed(int(rng.integers(2**31)))
     return recorded_fit(sub, data["X"], data["y"], epochs=10, seed=int(rng.integers(2**31)))
 

@@ -106,3 +106,12 @@ def test_fit_reports_losses_that_do_not_fall_or_do_not_count_epochs() -> None:
     assert "it should halve" in flat.message
     short = losses_and_batches(_outputs(batches, losses=(2.0,)), {}, data)
     assert "return one per epoch (2)" in short.message
+
+
+def test_fit_clears_its_training_accuracy_on_20_secrets() -> None:
+    """The numbers in case 10.1's docstring come from here."""
+    measured = calibrate("hw2", "fit_learns_300_digits", seeds("hw2", "fit_learns_300_digits", 20))
+    scores = sorted(m.score for m in measured)
+    print(f"hw2 fit, 20 secrets: {scores[0]:.1%} to {scores[-1]:.1%}")
+    assert all(m.passed for m in measured), [m.message for m in measured if not m.passed]
+    assert scores[0] >= 0.95, scores
