@@ -218,6 +218,7 @@ def normal_equations_diabetes(sub, rng):
 @judged_by(held_out_fit)
 @grader_data(diabetes_split)
 def gradient_descent_diabetes(sub, rng, data):
-    """gradient descent on diabetes: held-out error within 1% of the reference's"""
+    """gradient descent on diabetes: 500 steps from zeros, w and the loss curve, and the
+    held-out error of w"""
     w, losses = sub.regression.gradient_descent(data["X_train"], data["y_train"], lr=0.1, steps=500)
     return {"w": w, "losses": losses}
