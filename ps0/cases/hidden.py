@@ -120,10 +120,13 @@ def minibatches_uneven_3d(sub, rng):
 @tags("calculus")
 @tolerance(rtol=1e-5, atol=1e-7)
 def numerical_gradient_3d(sub, rng):
-    """numerical gradient of a log-sum-exp of a 2x2x3 array; x left unchanged"""
+    """numerical gradient of a log-sum-exp of a 2x2x3 array, also with h = 0.3; x left
+    unchanged"""
     x = rng.normal(size=(2, 2, 3))
-    grad = sub.calculus.numerical_gradient(lambda v: float(np.log(np.sum(np.exp(v)))), x)
-    return {"grad": grad, "x_after": x}
+    f = lambda v: float(np.log(np.sum(np.exp(v))))  # noqa: E731
+    grad = sub.calculus.numerical_gradient(f, x)
+    coarse = sub.calculus.numerical_gradient(f, x, h=0.3)
+    return {"grad": grad, "coarse": coarse, "x_after": x}
 
 
 @weight(3)

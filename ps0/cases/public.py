@@ -101,10 +101,13 @@ def minibatches_cover_data(sub, rng):
 @tags("calculus")
 @tolerance(rtol=1e-5, atol=1e-7)
 def numerical_gradient_of_polynomial(sub, rng):
-    """numerical gradient of sum(x^3 - 2 x) on a 2x3 array; x left unchanged"""
+    """numerical gradient of sum(x^3 - 2 x) on a 2x3 array, with the default h and with
+    h = 0.1 (central differences then differ from the derivative by h^2); x left unchanged"""
     x = rng.normal(size=(2, 3))
-    grad = sub.calculus.numerical_gradient(lambda v: float(np.sum(v**3 - 2 * v)), x)
-    return {"grad": grad, "x_after": x}
+    f = lambda v: float(np.sum(v**3 - 2 * v))  # noqa: E731
+    grad = sub.calculus.numerical_gradient(f, x)
+    coarse = sub.calculus.numerical_gradient(f, x, h=0.1)
+    return {"grad": grad, "coarse": coarse, "x_after": x}
 
 
 @weight(3)
