@@ -42,10 +42,9 @@ def measure(assignment: str, case_name: str, seed: int) -> Measurement:
     outcome = run_case(case, Submission.installed(assignment), seed)
     if not outcome.ok:
         raise RuntimeError(f"the reference fails {case.label}: {outcome.error}")
-    data, outputs = case.make_data(seed)[1], outcome.outputs
-    assert isinstance(outputs, dict), f"{case.label} returned no weights"
-    verdict = check(outputs, {}, data)
-    score = float(check.evaluate(dict(outputs["weights"]), data))
+    verdict, score = check.judge(outcome.outputs, {}, case.make_data(seed)[1])
+    if score is None:
+        raise RuntimeError(f"the reference's weights fail {case.label}: {verdict.message}")
     return Measurement(seed, score, verdict.passed, verdict.message)
 
 

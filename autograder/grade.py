@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import depends, evaluator, outputs
+from autograder import depends, evaluator, outputs, usage
 from autograder.assignment import Assignment
 from autograder.cases import Case, Verdict, seed_for
 from autograder.engine import CaseRequest, Engine, EngineLog, Workspace
@@ -321,17 +321,11 @@ def bounded_memory(headroom_mb: int) -> Iterator[None]:
     the judge (failing that case) instead of drawing the kernel's OOM killer, which would
     leave no results.json. Children may raise the soft limit back (the hard one stays)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    try:
-        status = Path("/proc/self/status").read_text()
-        used = next(
-            int(line.split()[1]) * 1024
-            for line in status.splitlines()
-            if line.startswith("VmData:")
-        )
-    except (OSError, StopIteration, ValueError):
+    used_mb = usage.status_mb("self", "VmData")
+    if not used_mb:
         yield  # no /proc (macOS): no bound
         return
-    limit = used + headroom_mb * 2**20
+    limit = int((used_mb + headroom_mb) * 2**20)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     if soft != resource.RLIM_INFINITY:

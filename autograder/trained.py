@@ -128,19 +128,25 @@ class WeightsCheck:
     needs_expected: bool = False
 
     def __call__(self, got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
+        return self.judge(got, expected, data)[0]
+
+    def judge(self, got: Outputs, expected: Outputs, data: Arrays) -> tuple[Verdict, float | None]:
+        """The verdict, and the score the trained model reached (None when the outputs
+        failed before the weights were evaluated)."""
         if not isinstance(got, dict) or "weights" not in got:
-            return Verdict(0.0, "the case returned no weights")
+            return Verdict(0.0, "the case returned no weights"), None
         before = Verdict(1.0, "")
         if self.first is not None:
             before = self.first(got, expected, data)
             if not before.passed:
-                return before
+                return before, None
         problem = weights_problem(got["weights"], self.shapes, self.hint)
         if problem:
-            return Verdict(0.0, problem)
-        result = self.threshold.judge(float(self.evaluate(dict(got["weights"]), data)))
+            return Verdict(0.0, problem), None
+        score = float(self.evaluate(dict(got["weights"]), data))
+        result = self.threshold.judge(score)
         message = "; ".join(m for m in (before.message, result.message) if m)
-        return Verdict(result.fraction, message)
+        return Verdict(result.fraction, message), score
 
 
 def on_weights(

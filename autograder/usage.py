@@ -13,15 +13,20 @@ import os
 from pathlib import Path
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of one process in MB (anonymous, file-backed and shared pages)."""
+def status_mb(pid: int | str, field: str) -> float:
+    """A memory figure of /proc/<pid>/status in MB ("VmRSS", "VmData"); 0 without it."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except (OSError, ValueError):
         pass
     return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process in MB (anonymous, file-backed and shared pages)."""
+    return status_mb(pid, "VmRSS")
 
 
 def descendants(root: int) -> list[int]:

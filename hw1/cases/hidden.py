@@ -320,21 +320,20 @@ def train_adam_batchnorm_dropout(sub, rng):
     """train with Adam, warm-up, batchnorm and dropout for 6 epochs, twice: the best epoch
     (an early one, the second time) is kept, with its running statistics"""
     X, y = blobs(rng, 200, 6, 4)
-    out = {}
-    for run in ("plain", "early_best"):
-        lr = 0.03 if run == "plain" else 0.01
-        config = sub.train.TrainConfig(
+    options = {"batchnorm": True, "dropout": 0.1}
+
+    def adam(lr: float):
+        return sub.train.TrainConfig(
             optimizer="adam", lr=lr, epochs=6, batch_size=25, warmup=5, hyper={"beta2": 0.99}
         )
-        options = {"batchnorm": True, "dropout": 0.1}
-        if run == "plain":
-            model = mlp_with_params(sub.model, [6, 12, 4], rng, **options)
-            (train_rng,) = spawn(rng, 1)
-            data = (X[:160], y[:160], X[160:], y[160:])
-            out[run] = trained_history(sub.train, model, data, config, train_rng)
-        else:
-            out[run] = early_best_run(sub, rng, [6, 12, 4], config, **options)
-    return out
+
+    model = mlp_with_params(sub.model, [6, 12, 4], rng, **options)
+    (train_rng,) = spawn(rng, 1)
+    data = (X[:160], y[:160], X[160:], y[160:])
+    return {
+        "plain": trained_history(sub.train, model, data, adam(0.03), train_rng),
+        "early_best": early_best_run(sub, rng, [6, 12, 4], adam(0.01), **options),
+    }
 
 
 @weight(8)

@@ -40,13 +40,14 @@ digits_split = disguised_split(digits, image_shape=(8, 8))
 
 
 def first_digits(n: int) -> DataBuilder:
-    """The first ``n`` training digits of the public split, for the case and the check."""
+    """The first ``n`` training digits of the public split: the case trains on them, and
+    the check measures the training accuracy on them (as ``X_test``, ``y_test``)."""
     split = labelled_split(digits, PUBLIC_SPLIT_SEED)
 
     def build(rng: np.random.Generator) -> tuple[Arrays, Arrays]:
         train, _ = split(rng)
-        part = {"X": train["X_train"][:n], "y": train["y_train"][:n]}
-        return part, dict(part)
+        X, y = train["X_train"][:n], train["y_train"][:n]
+        return {"X": X, "y": y}, {"X_test": X, "y_test": y}
 
     return build
 
@@ -66,10 +67,9 @@ def cnn_accuracy(weights: Weights, data: Arrays) -> float:
         {name: torch.as_tensor(value, dtype=state[name].dtype) for name, value in weights.items()}
     )
     model.eval()
-    X, y = (data["X_test"], data["y_test"]) if "X_test" in data else (data["X"], data["y"])
     with torch.no_grad():
-        predictions = model(digits_images(X)).argmax(dim=1).numpy()
-    return float(np.mean(predictions == y))
+        predictions = model(digits_images(data["X_test"])).argmax(dim=1).numpy()
+    return float(np.mean(predictions == data["y_test"]))
 
 
 held_out_accuracy = on_weights(
@@ -159,7 +159,7 @@ def losses_and_batches(got: Outputs, expected: Outputs, data: Arrays) -> Verdict
             0.0, f"the loss went from {losses[0]:.3g} to {losses[-1]:.3g}: it should halve"
         )
     seen = [int(i) for batch in got["batches"] for i in np.ravel(batch)]
-    n = len(data["y"])
+    n = len(data["y_test"])
     want = shuffled_by_the_seed(epochs, batch_size, n, seed)
     if len(seen) != epochs * n:
         return Verdict(

@@ -86,7 +86,7 @@ def _outputs(batches: list[list[int]], epochs: int = 2, losses: tuple = (2.0, 0.
     ],
 )
 def test_fit_must_shuffle_with_the_seeded_generator(order: str, message: str) -> None:
-    n, data = 10, {"y": np.zeros(10, dtype=int)}
+    n, data = 10, {"y_test": np.zeros(10, dtype=int)}
     epochs = shuffled_by_the_seed(2, 4, n, seed=7)
     if order == "unshuffled":
         epochs = [list(range(n))] * 2
@@ -100,7 +100,7 @@ def test_fit_must_shuffle_with_the_seeded_generator(order: str, message: str) ->
 
 
 def test_fit_reports_losses_that_do_not_fall_or_do_not_count_epochs() -> None:
-    data = {"y": np.zeros(10, dtype=int)}
+    data = {"y_test": np.zeros(10, dtype=int)}
     batches = [e[i : i + 4] for e in shuffled_by_the_seed(2, 4, 10, 7) for i in range(0, 10, 4)]
     flat = losses_and_batches(_outputs(batches, losses=(2.0, 1.9)), {}, data)
     assert "it should halve" in flat.message
