@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from autograder import usage
+from autograder import profiles, usage
 from autograder.protocol import FrameReader, ProtocolError, decode_outputs
 from autograder.runner import WORKER_KINDS, RunOutcome
 from autograder.sandbox import (
+    SHARED_TMP,
     Limits,
     Plan,
     kill_leftovers,
@@ -36,7 +37,6 @@ from autograder.sandbox import (
 T = TypeVar("T")
 STARTUP_S = 60.0  # for a fresh worker to start Python and import its libraries
 WATCH_S = 0.25  # how often the watchdog reads the worker's memory and folder
-SHARED_TMP = ("/tmp", "/dev/shm", "/var/tmp")
 
 SIGNAL_WORDS = {
     signal.SIGSEGV: "crashed the interpreter (segmentation fault)",
@@ -149,7 +149,7 @@ class Engine:
         return env
 
     def _spawn(
-        self, items: Sequence[tuple[int, CaseRequest]]
+        self, items: Sequence[tuple[int, CaseRequest]], hidden: frozenset[str]
     ) -> tuple[subprocess.Popen[bytes], int]:
         read_fd, write_fd = os.pipe()
         self.log.workers += 1
@@ -178,8 +178,12 @@ class Engine:
         # -P: the worker's writable folder must not shadow the engine on sys.path.
         argv = [self.plan.python, "-P", "-m", "autograder.worker", str(request)]
         readable = [str(self.ws.package_root), str(self.ws.engine_root), str(self.ws.control)]
+        sites = profiles.site_dirs(python_paths())
+        mask = profiles.bwrap_args(sites, hidden, self.protected_data) if self.plan.bwrap else []
+        # packages locked by group (by this run or an earlier one), less the hidden ones
+        groups = profiles.groups_for(hidden) if self.plan.uid is not None else []
         command = self.plan.command(
-            argv, readable + python_paths(), [str(self.ws.work)], str(self.ws.work)
+            argv, readable + python_paths(), [str(self.ws.work)], str(self.ws.work), mask, groups
         )
         process = subprocess.Popen(
             command,
@@ -189,7 +193,7 @@ class Engine:
             pass_fds=(write_fd,),
             env=self._env(),
             cwd=self.ws.work,
-            preexec_fn=preexec(self.plan, self.limits),
+            preexec_fn=preexec(self.plan, self.limits, groups),
         )
         os.close(write_fd)
         return process, read_fd
@@ -200,17 +204,20 @@ class Engine:
         judge: Callable[[int, RunOutcome], T],
         budget_s: float = float("inf"),
         started: float | None = None,
+        hidden: frozenset[str] = frozenset(),
     ) -> list[T]:
         """Run every request; hand each outcome to ``judge`` as it arrives (so outputs are
         not kept) and return what it made of them, in order. A case still running when
         ``budget_s`` seconds are up (counted from ``started``, a `time.monotonic` reading,
-        by default now) is stopped there; cases not started are not run."""
+        by default now) is stopped there; cases not started are not run. ``hidden``: the
+        top-level modules the workers' import profile leaves out of their view (where
+        the sandbox can hide packages; see `autograder.profiles`)."""
         results: dict[int, T] = {}
         pending = list(enumerate(requests))
         lock = threading.Lock()
         stop = (time.monotonic() if started is None else started) + budget_s
         while pending and time.monotonic() < stop:
-            process, fd = self._spawn(pending)
+            process, fd = self._spawn(pending, hidden)
             drainer = threading.Thread(target=_drain, args=(process.stdout, self.log, lock))
             drainer.start()
             try:

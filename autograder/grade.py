@@ -31,10 +31,17 @@ from autograder.engine import CaseRequest, Engine, EngineLog, Workspace
 from autograder.intake import read_submission
 from autograder.judge import judge_case
 from autograder.outputs import Outputs
+from autograder.profiles import hidden_modules, lock_down, site_dirs
 from autograder.results import CaseResult, GradeReport
 from autograder.runner import RunOutcome
-from autograder.sandbox import Limits, Plan, plan
-from autograder.static import check_source, relative_imports, with_imports
+from autograder.sandbox import Limits, Plan, plan, python_paths
+from autograder.static import (
+    check_source,
+    reached_imports,
+    read_sources,
+    relative_imports,
+    with_imports,
+)
 
 
 @dataclass
@@ -54,11 +61,16 @@ class Grader:
         return self.assignment.config.case_timeout_s
 
     @functools.cached_property
-    def imports(self) -> dict[str, frozenset[str]]:
-        """Which submitted files import which, from the trusted copy of the package: a
-        case that uses model.py also needs the layers.py that model.py imports. Read
-        once per grader: `make grade` reuses one grader for many submissions."""
-        return relative_imports(self.package_src, self.assignment.config.files)
+    def stubs(self) -> dict[str, str]:
+        """The trusted copy's text of each submitted file: what a file not submitted
+        would import (read once: `make grade` reuses one grader for many submissions)."""
+        return read_sources(self.package_src, self.assignment.config.files)
+
+    def profile(self, case: Case) -> frozenset[str]:
+        """The modules absent from the case's worker: all that a file it calls may not
+        import (see `autograder.profiles`)."""
+        config = self.assignment.config
+        return hidden_modules(uses(case, config.files), config.forbidden_imports)
 
     def timeout_of(self, case: Case) -> float:
         """The case's own time limit, or the assignment's."""
@@ -180,14 +192,16 @@ class Grader:
         config = self.assignment.config
         intake = read_submission(submission, config.files)
         problems = dict(intake.problems)
-        for name, data in intake.files.items():
-            problem = check_source(
-                name, data.decode("utf-8-sig"), config.forbidden_imports.get(name, ())
-            )
+        submitted = {n: d.decode("utf-8-sig", "replace") for n, d in intake.files.items()}
+        for name, text in submitted.items():
+            problem = check_source(name, text, config.forbidden_imports.get(name, ()))
             if problem:
                 problems[name] = problem
+        # what the submitted files import decides what each file reaches, and what a case needs
+        reached = reached_imports(submitted, config.forbidden_imports, self.assignment.name)
+        problems.update({n: p for n, p in reached.items() if n not in problems})
+        imports = relative_imports(self.assignment.name, {**self.stubs, **submitted})
         blocked: dict[str, str] = {}
-        imports = self.imports
         for case in self.cases:
             direct = uses(case, config.files)
             bad = [problems[f] for f in sorted(direct) if f in problems]
@@ -244,6 +258,9 @@ class Grader:
         _restrict(scratch, sandbox)
         workspace = Workspace(name, package_root, engine_root, control, work)
         config = self.assignment.config
+        if sandbox.lockdown:
+            hideable = frozenset(m for ms in config.forbidden_imports.values() for m in ms)
+            lock_down(site_dirs(python_paths()), hideable, config.protected_data)
         engine = Engine(workspace, sandbox, limits, config.forbidden_imports, config.protected_data)
         # Checks that run apart wait until the worker is gone: then no two processes
         # hold torch at once.
@@ -261,28 +278,34 @@ class Grader:
                 continue
             if phase == "hidden":
                 self._add_hidden_cases(package_root / name, sandbox)
-            requests = [
-                CaseRequest(
-                    module=c.func.__module__,
-                    function=c.func.__name__,
-                    seed=self.seeds[c.name],
-                    timeout_s=self.timeout_of(c),
-                    data=self._write_data(c, control, sandbox),
+            # one worker per import profile: a case's worker sees only the packages
+            # that every file it calls may import
+            for hidden in dict.fromkeys(self.profile(c) for c in cases):
+                group = [c for c in cases if self.profile(c) == hidden]
+                requests = [
+                    CaseRequest(
+                        module=c.func.__module__,
+                        function=c.func.__name__,
+                        seed=self.seeds[c.name],
+                        timeout_s=self.timeout_of(c),
+                        data=self._write_data(c, control, sandbox),
+                    )
+                    for c in group
+                ]
+
+                def judge(
+                    index: int, outcome: RunOutcome, group: list[Case] = group
+                ) -> CaseResult | None:
+                    case = group[index]
+                    if case.apart and outcome.ok:
+                        deferred.append((case, outcome))
+                        return None
+                    return self._result(case, outcome)
+
+                judged = engine.run(requests, judge, config.budget_s, start, hidden)
+                results.update(
+                    {c.name: r for c, r in zip(group, judged, strict=True) if r is not None}
                 )
-                for c in cases
-            ]
-
-            def judge(
-                index: int, outcome: RunOutcome, cases: list[Case] = cases
-            ) -> CaseResult | None:
-                case = cases[index]
-                if case.apart and outcome.ok:
-                    deferred.append((case, outcome))
-                    return None
-                return self._result(case, outcome)
-
-            judged = engine.run(requests, judge, config.budget_s, start)
-            results.update({c.name: r for c, r in zip(cases, judged, strict=True) if r is not None})
         apart, engine.log.evaluation = self._evaluate_apart(deferred)
         results.update(apart)
         for case in self.cases:
@@ -358,20 +381,58 @@ def _restrict(scratch: Path, sandbox: Plan) -> None:
 
 @functools.cache
 def uses(case: Case, files: tuple[str, ...]) -> frozenset[str]:
-    """The submitted files a case calls into (``sub.<module>``); all of them if unclear."""
+    """The submitted files a case calls into (``sub.<module>``, in the case function and
+    in the helpers it hands ``sub`` to); all of them if unclear."""
+    found = _reached_through(inspect.unwrap(case.func), 0, set())
+    if found is None:
+        return frozenset(files)
+    return frozenset(found & set(files) or files)
+
+
+def _reached_through(func: object, position: int, seen: set[tuple[object, int]]) -> set[str] | None:
+    """The ``<module>.py`` names that ``func`` reaches as attributes of its parameter at
+    ``position`` (the submission), following the functions it passes that parameter to;
+    None where the source does not say (a parameter passed by keyword, stored, or given
+    to something that is not a plain Python function)."""
+    if (func, position) in seen:
+        return set()
+    seen.add((func, position))
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(case.func)))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))  # type: ignore[arg-type]
     except (OSError, TypeError, SyntaxError):
-        return frozenset(files)
-    func = tree.body[0]
-    if not isinstance(func, ast.FunctionDef) or not func.args.args:
-        return frozenset(files)
-    sub = func.args.args[0].arg
-    used = {
-        f"{node.attr}.py"
-        for node in ast.walk(func)
-        if isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == sub
-    }
-    return frozenset(used & set(files) or files)
+        return None
+    node = tree.body[0]
+    if not isinstance(node, ast.FunctionDef):
+        return None
+    params = [*node.args.posonlyargs, *node.args.args]
+    if position >= len(params):
+        return None
+    sub = params[position].arg
+    names = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == sub]
+    attributes = [n for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.value in names]
+    used = {f"{n.attr}.py" for n in attributes}
+    accounted = {id(n.value) for n in attributes}
+    namespace = getattr(func, "__globals__", {})
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        for i, arg in enumerate(call.args):
+            if arg in names:
+                accounted.add(id(arg))
+                target = _resolve(call.func, namespace)
+                more = None if target is None else _reached_through(target, i, seen)
+                if more is None:
+                    return None
+                used |= more
+    if any(id(n) not in accounted for n in names):
+        return None
+    return used
+
+
+def _resolve(expr: ast.expr, namespace: dict[str, object]) -> object | None:
+    """The plain Python function ``expr`` names in ``namespace`` (``f``, ``module.f``)."""
+    target: object | None = None
+    if isinstance(expr, ast.Name):
+        target = namespace.get(expr.id)
+    elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        target = getattr(namespace.get(expr.value.id), expr.attr, None)
+    target = inspect.unwrap(target) if inspect.isfunction(target) else None
+    return target

@@ -10,8 +10,12 @@ Layers, each used where available:
 - as root: a dedicated unprivileged user (``dlgrader``, ``dlgrader<N>`` for parallel
   slot N), a process limit, and every leftover process of that user killed afterwards;
 - with bubblewrap: a filesystem holding only the system, the Python installation and
-  the folders the worker needs; new network, process, IPC and UTS namespaces;
-- as root without bubblewrap: a new network namespace where the kernel allows it.
+  the folders the worker needs, less the packages its import profile hides and the
+  data sets' files (`autograder.profiles`); new network, process, IPC and UTS namespaces;
+- as root without bubblewrap: a new network namespace where the kernel allows it, and
+  where ``run_autograder`` asks for it, hidden packages locked away by group;
+- without bubblewrap and a network namespace: a seccomp filter that refuses sockets
+  other than local (AF_UNIX) ones.
 """
 
 from __future__ import annotations
@@ -33,8 +37,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import profiles
+
 CLONE_NEWNET = 0x40000000
 SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+SHARED_TMP = ("/tmp", "/dev/shm", "/var/tmp")  # writable by all where there is no bubblewrap
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class Plan:
     bwrap: str | None = None
     setpriv: str | None = None
     unshare_net: bool = False
+    lockdown: bool = False  # root without bubblewrap: packages hidden by group (profiles)
+    socket_filter: bool = False  # without bubblewrap: a seccomp filter refuses sockets
     python: str = sys.executable
     notes: list[str] = field(default_factory=list)
     lock_fd: int | None = None  # holds this process's grading slot (see `_claim_slot`)
@@ -76,16 +85,30 @@ class Plan:
     def summary(self) -> str:
         return "; ".join(self.notes)
 
+    @property
+    def hides_packages(self) -> bool:
+        """Whether a worker's import profile takes packages out of its view."""
+        return self.bwrap is not None or self.lockdown
+
     def command(
-        self, argv: Sequence[str], readable: Sequence[str], writable: Sequence[str], cwd: str
+        self,
+        argv: Sequence[str],
+        readable: Sequence[str],
+        writable: Sequence[str],
+        cwd: str,
+        mask: Sequence[str] = (),
+        groups: Sequence[int] = (),
     ) -> list[str]:
-        """The full command line that runs ``argv`` confined."""
+        """The full command line that runs ``argv`` confined; ``mask``: bubblewrap
+        arguments that take paths back out of its view (`profiles.bwrap_args`);
+        ``groups``: the worker's supplementary groups (`profiles.groups_for`)."""
         if self.bwrap is None:
             return list(argv)
-        prefix = _bwrap_prefix(self.bwrap, self.uid is None, readable, writable, cwd)
+        prefix = _bwrap_prefix(self.bwrap, self.uid is None, readable, writable, cwd, mask)
         if self.uid is not None and self.setpriv is not None:
             prefix += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", self.setpriv]
-            prefix += [f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups"]
+            prefix += [f"--reuid={self.uid}", f"--regid={self.gid}"]
+            prefix += [f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups"]
             prefix += ["--inh-caps=-all", "--"]
         return prefix + list(argv)
 
@@ -120,7 +143,12 @@ def _bwrap_has_size(bwrap: str) -> bool:
 
 
 def _bwrap_prefix(
-    bwrap: str, user_ns: bool, readable: Sequence[str], writable: Sequence[str], cwd: str
+    bwrap: str,
+    user_ns: bool,
+    readable: Sequence[str],
+    writable: Sequence[str],
+    cwd: str,
+    mask: Sequence[str] = (),
 ) -> list[str]:
     argv = [bwrap, "--die-with-parent", "--new-session"]
     argv += ["--unshare-all"] if user_ns else ["--unshare-net", "--unshare-pid", "--unshare-ipc"]
@@ -145,7 +173,7 @@ def _bwrap_prefix(
                     argv += ["--perms", "0755", "--dir", str(parent)]
                     made.add(str(parent))
             binds += [flag, path, path]
-    return argv + binds + ["--chdir", cwd]
+    return argv + binds + list(mask) + ["--chdir", cwd]
 
 
 def ensure_user(name: str) -> tuple[int, int]:
@@ -170,9 +198,61 @@ def _unshare_net() -> None:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
 
 
-def _drop(uid: int | None, gid: int | None) -> None:
+# A seccomp filter for workers without a network namespace: socket() is refused for every
+# address family but AF_UNIX, and so are io_uring (which could open sockets past the
+# filter) and system calls of another ABI (i386, x32) that would go around it.
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+_IO_URING_SETUP = 425
+_ALLOW, _EACCES = 0x7FFF0000, 0x00050000 | 13
+_LD, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, |JGE|K, BPF_RET|K
+
+
+class _Filter(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_ushort),
+        ("jt", ctypes.c_ubyte),
+        ("jf", ctypes.c_ubyte),
+        ("k", ctypes.c_uint),
+    ]
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
+
+
+def socket_filter_supported() -> bool:
+    return sys.platform == "linux" and os.uname().machine in _SECCOMP_ARCH
+
+
+def _deny_sockets() -> None:
+    """Install the filter in this process (inherited by everything it starts)."""
+    arch, socket_nr = _SECCOMP_ARCH[os.uname().machine]
+    steps = [
+        (_LD, 0, 0, 4),  # seccomp_data.arch
+        (_JEQ, 1, 0, arch),
+        (_RET, 0, 0, _EACCES),
+        (_LD, 0, 0, 0),  # seccomp_data.nr
+        (_JGE, 6, 0, 0x40000000),  # x32
+        (_JEQ, 5, 0, _IO_URING_SETUP),
+        (_JEQ, 1, 0, socket_nr),
+        (_RET, 0, 0, _ALLOW),
+        (_LD, 0, 0, 16),  # seccomp_data.args[0], low word: the address family
+        (_JEQ, 0, 1, 1),  # AF_UNIX
+        (_RET, 0, 0, _ALLOW),
+        (_RET, 0, 0, _EACCES),
+    ]
+    filters = (_Filter * len(steps))(*[_Filter(*step) for step in steps])
+    program = _Program(len(steps), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if libc.prctl(22, 2, ctypes.byref(program), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
+        raise OSError(ctypes.get_errno(), "the seccomp filter was refused")
+
+
+def _drop(uid: int | None, gid: int | None, groups: Sequence[int] = ()) -> None:
     if uid is not None and gid is not None:
-        os.setgroups([])
+        os.setgroups(list(groups))
         os.setgid(gid)
         os.setuid(uid)
 
@@ -242,27 +322,69 @@ def plan(use_bwrap: bool = True) -> Plan:
     bwrap = shutil.which("bwrap") if use_bwrap else None
     if bwrap and (p.uid is None or p.setpriv):
         p.bwrap = bwrap
-        if _probe(p.command(check, python_paths(), [], "/")):
-            p.notes.append("bubblewrap: private filesystem, no network, own process namespace")
+        mask = profiles.bwrap_args(profiles.site_dirs(python_paths()), frozenset({"numpy"}), ())
+        if _probe(p.command(check, python_paths(), [], "/", mask)):
+            p.notes.append(
+                "bubblewrap: private filesystem (each case's worker sees only the packages "
+                "its files may import, and no data-set files), no network, own process "
+                "namespace"
+            )
             return p
         p.bwrap = None
     p.notes.append("no bubblewrap: the submission sees the filesystem as its user does")
+    drop: Callable[[], None] = lambda: None  # noqa: E731
     if p.uid is not None:
         uid, gid = p.uid, p.gid
+
+        def drop() -> None:
+            _drop(uid, gid)
 
         def drop_unshared() -> None:
             _unshare_net()
             _drop(uid, gid)
 
-        p.python = _python_for(lambda: _drop(uid, gid))
-        if _probe([p.python, "-c", "pass"], drop_unshared):
+        p.python = _python_for(drop)
+        if profiles.lockdown_requested():
+            p.lockdown = True
+            p.notes.append(
+                "packages a file may not import, and data-set files, locked away from the "
+                "grading user by group permissions"
+            )
+        else:
+            p.notes.append(
+                "packages a file may not import are installed where the submission can "
+                "read them: only an in-process guard refuses them"
+            )
+        # DLGRADER_BUBBLEWRAP=off stands for Gradescope's unprivileged container, where
+        # the kernel refuses a network namespace too
+        emulated = os.environ.get("DLGRADER_BUBBLEWRAP") == "off"
+        if not emulated and _probe([p.python, "-c", "pass"], drop_unshared):
             p.unshare_net = True
             p.notes.append("network namespace: no network")
-        else:
-            p.notes.append("the kernel refused a network namespace: network not blocked")
     else:
-        p.notes.append("network not blocked")
+        p.notes.append("packages a file may not import are refused by an in-process guard only")
+    if not p.unshare_net:
+        p.socket_filter = _socket_filter_works(p.python, drop)
+        p.notes.append(
+            "network blocked by a system-call filter (no sockets but local ones)"
+            if p.socket_filter
+            else "network not blocked"
+        )
     return p
+
+
+def _socket_filter_works(python: str, drop: Callable[[], None]) -> bool:
+    """Whether the seccomp filter installs here and refuses an internet socket."""
+    if not socket_filter_supported():
+        return False
+
+    def filtered() -> None:
+        drop()
+        _deny_sockets()
+
+    fine = _probe([python, "-c", "pass"], filtered)
+    code = "import socket, sys\ntry:\n socket.socket()\nexcept OSError:\n sys.exit(0)\nsys.exit(1)"
+    return fine and _probe([python, "-c", code], filtered)
 
 
 def _python_for(drop: Callable[[], None]) -> str:
@@ -283,8 +405,9 @@ def site_path() -> str:
     return os.pathsep.join(_site_dirs())
 
 
-def preexec(p: Plan, limits: Limits) -> Callable[[], None]:
-    """What the child does between fork and exec: session, limits, namespace, user."""
+def preexec(p: Plan, limits: Limits, groups: Sequence[int] = ()) -> Callable[[], None]:
+    """What the child does between fork and exec: session, limits, namespace, user (with
+    ``groups``, the packages its import profile allows where `Plan.lockdown` holds)."""
     uid = None if p.bwrap else p.uid  # with bubblewrap, setpriv drops inside the sandbox
     gid = None if p.bwrap else p.gid
 
@@ -302,7 +425,9 @@ def preexec(p: Plan, limits: Limits) -> Callable[[], None]:
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         if p.unshare_net:
             _unshare_net()
-        _drop(uid, gid)
+        _drop(uid, gid, groups)
+        if p.socket_filter:
+            _deny_sockets()
 
     return setup
 
@@ -323,3 +448,25 @@ def kill_leftovers(p: Plan, pid: int) -> None:
         finally:
             os._exit(0)
     os.waitpid(child, 0)
+    if p.bwrap is None:
+        remove_files_of(p.uid)
+
+
+def remove_files_of(uid: int) -> None:
+    """Remove what the user ``uid`` left in the shared temporary folders: the next
+    submission graded by the same user must not find it."""
+    for folder in SHARED_TMP:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
@@ -48,16 +49,17 @@ def check_source(name: str, text: str, forbidden: tuple[str, ...]) -> str | None
     return None
 
 
-def relative_imports(folder: Path, files: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    """For each of ``files`` in the package ``folder``, the others it imports
-    (``from . import layers``, ``from .model import MLP``, ``from hw1 import layers``,
-    ``import hw1.model``), read from the copy given (the bundle's trusted stubs)."""
-    package = folder.name
+def relative_imports(package: str, sources: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """For each file of ``sources`` (name to text) in the package ``package``, the others
+    it imports (``from . import layers``, ``from .model import MLP``, ``from hw1 import
+    layers``, ``import hw1.model``). The judge reads the submitted files: what they
+    import decides which files a case needs, and what a file reaches through others."""
+    files = set(sources)
     found: dict[str, frozenset[str]] = {}
-    for name in files:
+    for name, text in sources.items():
         try:
-            tree = ast.parse((folder / name).read_text(encoding="utf-8-sig"))
-        except (OSError, SyntaxError, ValueError):
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
             found[name] = frozenset()
             continue
         targets = set()
@@ -77,8 +79,47 @@ def relative_imports(folder: Path, files: tuple[str, ...]) -> dict[str, frozense
                     parts = alias.name.split(".")
                     if parts[0] == package and len(parts) > 1:
                         targets.add(f"{parts[1]}.py")
-        found[name] = frozenset(targets & set(files) - {name})
+        found[name] = frozenset(targets & files - {name})
     return found
+
+
+def read_sources(folder: Path, files: Iterable[str]) -> dict[str, str]:
+    """The text of each of ``files`` in ``folder`` that can be read."""
+    sources = {}
+    for name in files:
+        try:
+            sources[name] = (folder / name).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def reached_imports(
+    sources: Mapping[str, str], forbidden: Mapping[str, tuple[str, ...]], package: str
+) -> dict[str, str]:
+    """Files that reach a module they may not import through another submitted file
+    (``conv.py`` importing ``cnn.py``, which imports torch), each with why it cannot be
+    graded. The direct imports are `check_source`'s."""
+    imports = relative_imports(package, sources)
+    modules: dict[str, list[tuple[str, int]]] = {}
+    for name, text in sources.items():
+        try:
+            modules[name] = imported_modules(ast.parse(text))
+        except (SyntaxError, ValueError):
+            modules[name] = []
+    problems = {}
+    for name in sorted(sources):
+        banned = forbidden.get(name, ())
+        for other in sorted(with_imports(frozenset({name}), imports) - {name}):
+            hit = [(m, line) for m, line in modules.get(other, []) if m in banned]
+            if hit:
+                module, line = hit[0]
+                problems[name] = (
+                    f"{name} imports {other}, which imports {module} (line {line}): {name} "
+                    f"may not use {module} in this assignment, not even through another file"
+                )
+                break
+    return problems
 
 
 def with_imports(used: frozenset[str], imports: dict[str, frozenset[str]]) -> frozenset[str]:

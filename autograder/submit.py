@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograder.assignment import TASKS_FILE, Assignment
 from autograder.intake import MAX_FILE_BYTES
-from autograder.static import check_source
+from autograder.static import check_source, reached_imports
 
 
 def _is_stub(statement: ast.stmt, function: str, alone: bool) -> bool:
@@ -93,12 +93,14 @@ def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
     listing = assignment.folder / TASKS_FILE
     tasks: dict[str, list[str]] = json.loads(listing.read_text()) if listing.is_file() else {}
     tasks = {f: [t.split(".")[-1] for t in names] for f, names in tasks.items()}
+    sources: dict[str, str] = {}
     for name in config.files:
         try:
             text = checked_source(assignment, name)
         except FileProblem as problem:
             errors.append(str(problem))
             continue
+        sources[name] = text
         tree = ast.parse(text)
         functions = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
         known = tasks.get(name, functions)  # without a task list, every function counts
@@ -110,6 +112,8 @@ def problems(assignment: Assignment) -> tuple[list[str], list[str]]:
                 f"{name}: not implemented yet: {', '.join(todo)} (a case that calls one of "
                 "them scores 0, even where it also checks functions you wrote)"
             )
+    # what a file reaches through another submitted file counts as its own import
+    errors += reached_imports(sources, config.forbidden_imports, assignment.name).values()
     if stubs_only and len(stubs_only) == len(config.files):
         errors.append(NOTHING_DONE)
     else:

@@ -32,7 +32,9 @@ def _limit_threads() -> None:
 
 
 class ImportGuard(importlib.abc.MetaPathFinder):
-    """Refuses, at run time, the imports an assignment forbids in a submitted file.
+    """Refuses, at run time, the imports an assignment forbids in a submitted file, with
+    a message that names the rule. A friendly early message only: the rule itself holds
+    because the case's worker has no such package in its view (`autograder.profiles`).
 
     The judge checks the source before running it; this catches what a static check
     cannot see, such as ``importlib.import_module("sci" + "py")``. Walking up the stack,
@@ -70,8 +72,8 @@ def _installed_library(filename: str) -> bool:
 
 class DataGuard:
     """An audit hook: a submitted file may not open the files of a data set (the grader
-    hands it the data it may see). Without it, a submission could read a public data
-    set's labels for the held-out examples it is asked to predict."""
+    hands it the data it may see), said in so many words. Like `ImportGuard`, only a
+    message: the files are not in the worker's view of the filesystem."""
 
     def __init__(self, folder: Path, fragments: list[str]) -> None:
         self.folder = str(folder)
@@ -86,11 +88,27 @@ class DataGuard:
         frame: FrameType | None = sys._getframe(1)
         while frame is not None:
             if os.path.dirname(frame.f_code.co_filename) == self.folder:
-                raise PermissionError(
-                    f"{os.path.basename(path)} belongs to a data set: use the data the "
-                    "grader passes in, do not load it yourself"
-                )
+                raise PermissionError(self.message(path))
             frame = frame.f_back
+
+    @staticmethod
+    def message(path: str) -> str:
+        return (
+            f"{os.path.basename(path)} belongs to a data set: use the data the grader "
+            "passes in, do not load it yourself"
+        )
+
+    def explain(self, exc: BaseException) -> BaseException:
+        """The friendly error for a data-set file the worker cannot see at all (the
+        sandbox hides it), which fails before the ``open`` this hook watches."""
+        if isinstance(exc, OSError) and not isinstance(exc, PermissionError):
+            named = [str(a) for a in (exc.filename, *exc.args) if isinstance(a, str)]
+            for text in named:
+                if any(fragment in text for fragment in self.fragments):
+                    path = exc.filename if isinstance(exc.filename, str) else text.split()[0]
+                    friendly = PermissionError(self.message(path))
+                    return friendly.with_traceback(exc.__traceback__)
+        return exc
 
 
 def main(request_path: str) -> int:
@@ -105,7 +123,8 @@ def main(request_path: str) -> int:
     package = request["assignment"]
     submission = Submission.installed(package)
     sys.meta_path.insert(0, ImportGuard(submission.folder, request.get("forbidden", {})))
-    sys.addaudithook(DataGuard(submission.folder, request.get("protected_data", [])))
+    data_guard = DataGuard(submission.folder, request.get("protected_data", []))
+    sys.addaudithook(data_guard)
     for module in dict.fromkeys(item["module"] for item in request["cases"]):
         importlib.import_module(module)  # the case code, not yet the submission
     write_frame(fd, {"ready": True})
@@ -121,7 +140,7 @@ def main(request_path: str) -> int:
                     args.append({key: data[key] for key in data.files})
             payload = encode_outputs(normalize(func(submission, rng, *args)))
         except BaseException as exc:  # noqa: BLE001 - sys.exit and friends fail the case only
-            failed = describe_error(exc, submission.folder)
+            failed = describe_error(data_guard.explain(exc), submission.folder)
             header = {
                 "index": index,
                 "status": "error",

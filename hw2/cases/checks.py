@@ -88,8 +88,18 @@ held_out_accuracy = on_weights(
 def shifted_items(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
     """`DigitsDataset` has one item per image, pairs each image with its label, leaves
     images alone without a transform, and with `digits_augmentation` shifts each image by
-    at most one pixel each way, zeros filling in, at random and anew at every access."""
-    x, n = got["x"], len(got["x"])
+    at most one pixel each way, zeros filling in, at random and anew at every access.
+
+    The images and labels are the case's own (``expected``, the reference's run): the
+    outputs must show what the dataset did to them, whatever else came back."""
+    for key, what in (("x", "images"), ("labels", "labels")):
+        if np.shape(got[key]) != np.shape(expected[key]) or not np.array_equal(
+            got[key], expected[key]
+        ):
+            return Verdict(
+                0.0, f"the {what} given to DigitsDataset changed: do not modify them in place"
+            )
+    x, n = expected["x"], len(expected["x"])
     if list(got["lengths"]) != [n, n]:
         return Verdict(0.0, f"len(dataset) is {got['lengths'][0]} for {n} images")
     if not np.array_equal(got["plain"], x):
@@ -97,7 +107,7 @@ def shifted_items(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     offsets = []
     for shifted, labels in zip(got["shifted"], got["item_labels"], strict=True):
-        if not np.array_equal(labels, got["labels"]):
+        if not np.array_equal(labels, expected["labels"]):
             return Verdict(0.0, "dataset[i][1] should be labels[i]")
         if shifted.shape != x.shape:
             shape = tuple(shifted.shape[1:])

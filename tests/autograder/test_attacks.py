@@ -204,6 +204,7 @@ ATTACKS = {
         request = json.load(open(sys.argv[-1]))
         hidden = [c for c in request["cases"] if "hidden" in c["module"]]
         code = glob.glob(os.path.join(os.path.dirname(__file__), "cases", "hidden.py"))
+        code += glob.glob("{trusted}/../package/ps0/cases/hidden.py")  # the zip's own copy
         def pairwise_sq_dists(X, Y):
             raise ValueError(f"LEAK {{len(hidden)}} hidden seeds {{hidden[:2]}} code {{code}}")
     """,

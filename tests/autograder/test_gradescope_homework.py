@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from autograder.assignment import Assignment
 
 N_CASES = len(Assignment.load("hw1").all_cases())
@@ -72,6 +74,36 @@ def test_hw2_reference_scores_100_through_its_zip(homework_hw2: Any) -> None:
     """hw2's worker imports torch under the sandbox's limits and trains two CNNs."""
     gradescope, samples = homework_hw2
     results, _ = gradescope.run(samples / "reference")
+    failed = [
+        f"{t['number']}: {t['output']}" for t in results["tests"] if t["score"] < t["max_score"]
+    ]
+    assert results["score"] == 100, failed
+
+
+@pytest.mark.parametrize("sandbox", ["bubblewrap", "no_bubblewrap"])
+def test_the_data_set_file_is_out_of_reach_past_the_guard(
+    sandbox: str, homework_hw1: Any, tmp_path: Path
+) -> None:
+    """The in-process data guard sees only ``open`` calls: a child process reading the
+    data set's file gets past it. The file is absent from the worker's view (bubblewrap)
+    or locked away from its user (root without bubblewrap), so this reference, which
+    stops if it can read the file, still scores 100."""
+    gradescope_hw1, hw1_samples = homework_hw1
+    anchor = "    X = X_train / 16.0\n"
+    peek = (
+        "    import os, subprocess\n"
+        "    site = os.path.dirname(os.path.dirname(np.__file__))\n"
+        "    data = os.path.join(site, 'sklearn', 'datasets', 'data', 'digits.csv.gz')\n"
+        "    read = subprocess.run(['gzip', '-dc', data], capture_output=True)\n"
+        "    if read.returncode == 0 or os.path.exists('//' + data):\n"
+        "        raise RuntimeError(f'read {len(read.stdout)} bytes of the data set')\n"
+    )
+    submission = _edited(
+        hw1_samples / "reference", tmp_path / "peek", "train.py", anchor, peek + anchor
+    )
+    results, _ = gradescope_hw1.run(submission, bubblewrap=sandbox == "bubblewrap")
+    if sandbox == "no_bubblewrap" and "locked away" not in results["output"]:
+        pytest.skip("not run as root: nothing can be hidden without bubblewrap")
     failed = [
         f"{t['number']}: {t['output']}" for t in results["tests"] if t["score"] < t["max_score"]
     ]

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder.static import check_source, imported_modules, relative_imports, with_imports
+from autograder.static import (
+    check_source,
+    imported_modules,
+    reached_imports,
+    read_sources,
+    relative_imports,
+    with_imports,
+)
 
 FORBIDDEN = ("torch", "scipy")
 
@@ -100,7 +107,7 @@ def test_relative_imports_are_followed_to_every_file_a_case_needs(tmp_path: Path
     (tmp_path / "train.py").write_text("from .model import MLP\nfrom .. import elsewhere\n")
     (tmp_path / "autodiff.py").write_text("import math\n")
     (tmp_path / "broken.py").write_text("def f(:\n")
-    imports = relative_imports(tmp_path, files)
+    imports = relative_imports(tmp_path.name, read_sources(tmp_path, files))
     assert imports["model.py"] == {"layers.py"} and imports["train.py"] == {"model.py"}
     assert imports["broken.py"] == frozenset()
     assert with_imports(frozenset({"train.py"}), imports) == {"train.py", "model.py", "layers.py"}
@@ -113,5 +120,22 @@ def test_absolute_imports_of_the_package_itself_count_too(tmp_path: Path) -> Non
     (package / "a.py").write_text("from hw9 import b\nimport hw9.c\nfrom hw9.d import f\n")
     for name in "bcd":
         (package / f"{name}.py").write_text("import numpy\n")
-    imports = relative_imports(package, ("a.py", "b.py", "c.py", "d.py"))
+    imports = relative_imports("hw9", read_sources(package, ("a.py", "b.py", "c.py", "d.py")))
     assert imports["a.py"] == {"b.py", "c.py", "d.py"}
+
+
+def test_a_file_may_not_reach_a_forbidden_module_through_another_file() -> None:
+    sources = {
+        "conv.py": "import numpy as np\nfrom . import helpers\n",
+        "helpers.py": "from .cnn import make\n",
+        "cnn.py": "import numpy\nimport torch  # allowed here\n",
+        "pool.py": "from hw2 import conv\n",
+    }
+    forbidden = {"conv.py": ("torch",), "pool.py": ("torch",), "helpers.py": ()}
+    problems = reached_imports(sources, forbidden, "hw2")
+    assert set(problems) == {"conv.py", "pool.py"}  # cnn.py itself may import torch
+    assert problems["conv.py"] == (
+        "conv.py imports cnn.py, which imports torch (line 2): conv.py may not use torch "
+        "in this assignment, not even through another file"
+    )
+    assert "pool.py imports cnn.py, which imports torch" in problems["pool.py"]

@@ -79,6 +79,21 @@ def test_a_forbidden_import_is_refused(handout: Assignment, reference: dict[str,
     assert len(errors) == 1 and f"probability.py imports torch (line {line})" in errors[0]
 
 
+def test_a_forbidden_module_reached_through_another_file_is_refused(
+    handout: Assignment, reference: dict[str, Path]
+) -> None:
+    """arrays.py may import sympy; calculus.py may not, not even through arrays.py."""
+    for name in ("arrays.py", "calculus.py"):
+        shutil.copyfile(reference[name], handout.folder / name)
+    arrays = handout.folder / "arrays.py"
+    arrays.write_text(arrays.read_text() + "import sympy\n")
+    calculus = handout.folder / "calculus.py"
+    calculus.write_text(calculus.read_text() + "from . import arrays\n")
+    errors, _ = problems(handout)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("calculus.py imports arrays.py, which imports sympy (line ")
+
+
 def test_a_missing_file_is_refused(handout: Assignment) -> None:
     (handout.folder / "regression.py").unlink()
     errors, _ = problems(handout)

@@ -115,3 +115,28 @@ def test_fit_clears_its_training_accuracy_on_20_secrets() -> None:
     print(f"hw2 fit, 20 secrets: {scores[0]:.1%} to {scores[-1]:.1%}")
     assert all(m.passed for m in measured), [m.message for m in measured if not m.passed]
     assert scores[0] >= 0.95, scores
+
+
+def test_the_augmentation_check_judges_the_cases_own_images() -> None:
+    """A driver replaced by the submission could return shifts of images of its own
+    choosing: the check compares the images and labels with the case's, so only what
+    the dataset did to those can pass."""
+    from autograder.outputs import normalize
+    from autograder.submission import Submission
+    from hw2.cases.checks import shifted_items
+    from hw2.cases.harness import augmented_items
+
+    def run(seed: int) -> dict:
+        rng = np.random.default_rng(seed)
+        images = torch.as_tensor(rng.normal(size=(12, 1, 8, 8)), dtype=torch.float32)
+        torch.manual_seed(seed)
+        return normalize(augmented_items(Submission.installed("hw2"), images, rng, passes=2))
+
+    expected = run(1)
+    assert shifted_items(run(1), expected, {}).passed
+    fabricated = run(2)  # a faithful augmentation, of other images
+    verdict = shifted_items(fabricated, expected, {})
+    assert not verdict.passed
+    assert verdict.message == (
+        "the images given to DigitsDataset changed: do not modify them in place"
+    )
