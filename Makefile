@@ -4,7 +4,8 @@
 #   make handout HW=ps0        build dist/ps0/ and dist/ps0.zip (the student handout)
 #   make fixtures HW=ps0       refresh the public expected-output fixtures of an assignment
 #   make autograder HW=ps0     build dist/ps0-autograder.zip for Gradescope
-#   make grade HW=ps0 [SUBMISSIONS=dir]  grade a folder of submissions (default: the samples)
+#   make grade HW=ps0 [SUBMISSIONS=dir] [FRESH=1]  grade a folder of submissions into
+#                              dist/grades/<hw>/, keeping earlier results (default: the samples)
 #   make bench                 time and memory of grading
 
 PYTHON_SYSTEM ?= python3.11
@@ -49,12 +50,14 @@ fixtures: setup
 autograder: setup
 	$(PY) -m autograder autograder $(HW)
 
+GRADE_FLAGS = $(if $(SUBMISSIONS), --submissions $(SUBMISSIONS))$(if $(FRESH), --fresh)$(if $(ALLOW_UNSANDBOXED), --allow-unsandboxed)
+
 grade: setup
-	$(PY) -m autograder grade $(HW) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) \
-	  $(if $(ALLOW_UNSANDBOXED),--allow-unsandboxed)
+	$(PY) -m autograder grade $(HW)$(GRADE_FLAGS)
 
 bench: setup
 	$(PY) -m autograder.bench
 
+# .course-secret/ (the secret behind every graded case's inputs) is kept
 clean:
 	rm -rf dist

@@ -15,9 +15,7 @@ import multiprocessing as mp
 import os
 import shutil
 import statistics
-import sys
 import tempfile
-import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -29,32 +27,89 @@ from typing import Any
 import yaml
 
 from autograder.grade import Grader
-from autograder.results import GradeReport
+from autograder.progress import Progress
+from autograder.results import CaseResult, GradeReport
 from autograder.sandbox import Plan, plan
 
 
 @dataclass(frozen=True)
+class Submitter:
+    """A student on a submission, as Gradescope's export names them."""
+
+    name: str = ""
+    sid: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Submission:
-    label: str  # a row of grades.csv
+    label: str  # the submission's id: its folder or zip name (``submission_<id>``)
     path: Path
+    submitters: tuple[Submitter, ...] = ()
+
+    @property
+    def display(self) -> str:
+        names = "; ".join(p.name for p in self.submitters if p.name)
+        return f"{self.label} ({names})" if names else self.label
+
+
+METADATA = "submission_metadata.yml"
+EXPORT_DEPTH = 3  # how deep under SUBMISSIONS an unpacked export is looked for
+
+
+class SubmissionsError(ValueError):
+    """The folder of submissions is ambiguous; the message says what to pass instead."""
+
+
+def export_root(folder: Path) -> Path:
+    """The folder that holds the submissions: ``folder`` itself, or the one Gradescope
+    export under it (unpacking the export's zip adds a folder level or two)."""
+    if (folder / METADATA).is_file():
+        return folder
+    found = sorted(
+        path.parent
+        for depth in range(1, EXPORT_DEPTH + 1)
+        for path in folder.glob("/".join(["*"] * depth) + f"/{METADATA}")
+        if not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+    if len(found) > 1:
+        listed = ", ".join(str(p) for p in found)
+        raise SubmissionsError(
+            f"{folder} holds {len(found)} Gradescope exports ({listed}): pass one of them "
+            "as SUBMISSIONS"
+        )
+    return found[0] if found else folder
+
+
+def _submitters(entry: object) -> tuple[Submitter, ...]:
+    people: object = []
+    if isinstance(entry, dict):
+        people = entry.get(":submitters") or entry.get("submitters") or []
+    found = []
+    for person in people if isinstance(people, list) else []:
+        if isinstance(person, dict):
+            fields = {key.lstrip(":"): str(value or "") for key, value in person.items()}
+            found.append(
+                Submitter(fields.get("name", ""), fields.get("sid", ""), fields.get("email", ""))
+            )
+    return tuple(found)
 
 
 def find_submissions(folder: Path) -> list[Submission]:
-    """Every submission in ``folder``, labelled by submitter where the metadata says."""
-    names: dict[str, str] = {}
-    metadata = folder / "submission_metadata.yml"
+    """Every submission in ``folder`` (or in the Gradescope export under it), with its
+    submitters where the export's metadata names them."""
+    folder = export_root(folder)
+    people: dict[str, tuple[Submitter, ...]] = {}
+    metadata = folder / METADATA
     if metadata.is_file():
-        for key, value in (yaml.safe_load(metadata.read_text()) or {}).items():
-            people = (value or {}).get(":submitters") or (value or {}).get("submitters") or []
-            who = "; ".join(str(p.get(":name") or p.get("name") or "") for p in people if p)
-            if who:
-                names[str(key)] = f"{key} ({who})"
+        loaded = yaml.safe_load(metadata.read_text()) or {}
+        people = {str(k): _submitters(v) for k, v in loaded.items()}
     found = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.name == metadata.name:
+        if path.name.startswith(".") or path.name == METADATA:
             continue
         if path.is_dir() or path.suffix.lower() == ".zip":
-            found.append(Submission(names.get(path.name, path.name), path))
+            found.append(Submission(path.name, path, people.get(path.name, ())))
     return found
 
 
@@ -80,9 +135,10 @@ def _grader(bundle: Path) -> Grader:
 
 
 def _grade_one(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]]:
-    """Grade one submission; write its results.json and, for the instructor, log.txt."""
+    """Grade one submission; write its results.json, who submitted it (submission.json)
+    and, for the instructor, log.txt."""
     bundle, submission, out = args
-    folder = out / "results" / _safe(submission.label)
+    folder = _folder(out, submission)
     grader = _grader(bundle)
     try:
         report = grader.grade(submission.path, folder / "results.json", sandbox=_sandbox())
@@ -90,10 +146,39 @@ def _grade_one(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]
         report = grader.internal_error(traceback.format_exc())
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "results.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    _describe(folder, submission)
     log = [f"submission: {submission.path}", report.output]
     log += [f"--- {key} ---\n{value}" for key, value in report.extra.items() if value]
     (folder / "log.txt").write_text("\n".join(log) + "\n")
     return submission.label, report.to_json()
+
+
+def _folder(out: Path, submission: Submission) -> Path:
+    return out / "results" / _safe(submission.label)
+
+
+def _describe(folder: Path, submission: Submission) -> None:
+    record = {
+        "submission": submission.label,
+        "path": str(submission.path),
+        "submitters": [vars(p) for p in submission.submitters],
+    }
+    (folder / "submission.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def collect(out: Path) -> list[tuple[Submission, GradeReport]]:
+    """Every submission graded into ``out`` so far (this run's and earlier runs'), with
+    its report, in the order of their ids."""
+    rows = []
+    for folder in sorted((out / "results").glob("*/")):
+        try:
+            record = json.loads((folder / "submission.json").read_text())
+            report = GradeReport.from_json(json.loads((folder / "results.json").read_text()))
+        except (OSError, ValueError, KeyError):
+            continue  # a folder of another kind, or one a crash left half-written
+        people = tuple(Submitter(**p) for p in record.get("submitters", []))
+        rows.append((Submission(record["submission"], Path(record["path"]), people), report))
+    return sorted(rows, key=lambda row: row[0].label)
 
 
 def _safe(label: str) -> str:
@@ -102,26 +187,16 @@ def _safe(label: str) -> str:
     return f"{readable}-{hashlib.sha256(label.encode()).hexdigest()[:8]}"
 
 
-def _progress(done: int, total: int, start: float) -> None:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    bar = "#" * filled + "." * (width - filled)
-    elapsed = time.monotonic() - start
-    sys.stderr.write(f"\r[{bar}] {done}/{total} graded, {elapsed:.0f} s")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def _died(submission: Submission, grader: Grader, out: Path) -> dict[str, Any]:
     """The report of a submission whose grading process died (killed by the kernel for
     memory, say): every case failed by the grader, and a results.json that says so."""
     report = grader.internal_error(
         "the grading process died while grading this submission (out of memory, or killed)"
     )
-    folder = out / "results" / _safe(submission.label)
+    folder = _folder(out, submission)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    _describe(folder, submission)
     (folder / "log.txt").write_text(f"submission: {submission.path}\n{report.extra['trace']}\n")
     return report.to_json()
 
@@ -158,16 +233,15 @@ def grade_all(
     A grading process that dies (the kernel's OOM killer, say) takes the submissions it
     and its pool had in hand with it: those are graded again in a fresh pool, then one
     at a time, and one that still kills its process gets a report saying so. The batch
-    always finishes, and the judges' scratch folders go with it."""
+    always finishes, and the judges' scratch folders go with it. Results of submissions
+    graded into ``out`` before, and not graded now, stay as they were."""
     out.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(out / "results", ignore_errors=True)  # no stale results of another run
     reports: dict[str, dict[str, Any]] = {}
-    start = time.monotonic()
-    _progress(0, len(submissions), start)
+    progress = Progress(len(submissions), "graded")
 
     def done(label: str, report: dict[str, Any]) -> None:
         reports[label] = report
-        _progress(len(reports), len(submissions), start)
+        progress.step()
 
     scratch = tempfile.mkdtemp(prefix="dlgrade-batch-")
     os.chmod(scratch, 0o711)  # the grading user reaches its own scratch folder inside
@@ -183,27 +257,47 @@ def grade_all(
     return {s.label: GradeReport.from_json(reports[s.label]) for s in submissions}
 
 
-def write_csv(reports: dict[str, GradeReport], path: Path) -> None:
-    """A row per submission, a column per case, and the total."""
-    cases = [t.name for t in next(iter(reports.values())).tests] if reports else []
+CSV_PEOPLE = ("name", "sid", "email")
+
+
+def write_csv(rows: list[tuple[Submission, GradeReport]], path: Path) -> None:
+    """A row per submission: its id, its submitters' names, SIDs and emails (several
+    joined by "; "), a column of points per case, and the total."""
+    cases = list(dict.fromkeys(t.name for _, report in rows for t in report.tests))
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["submission", *cases, "total"])
-        for label, report in reports.items():
-            writer.writerow([label, *(f"{t.score:g}" for t in report.tests), f"{report.score:g}"])
+        writer.writerow(["submission", *CSV_PEOPLE, *cases, "total"])
+        for submission, report in rows:
+            people = [
+                "; ".join(getattr(p, field) for p in submission.submitters if getattr(p, field))
+                for field in CSV_PEOPLE
+            ]
+            points = {t.name: f"{t.score:g}" for t in report.tests}
+            writer.writerow(
+                [
+                    submission.label,
+                    *people,
+                    *(points.get(c, "") for c in cases),
+                    f"{report.score:g}",
+                ]
+            )
 
 
 def case_statistics(reports: dict[str, GradeReport]) -> list[tuple[str, float, float]]:
-    """Per case: name, fraction of submissions with full points, mean score."""
-    if not reports:
-        return []
-    rows = []
-    tests_by_case = list(zip(*(r.tests for r in reports.values()), strict=True))
-    for tests in tests_by_case:
-        passed = sum(t.status == "passed" for t in tests) / len(tests)
-        mean = sum(t.score for t in tests) / len(tests)
-        rows.append((tests[0].name, passed, mean))
-    return rows
+    """Per case: name, fraction of submissions with full points, mean score (over the
+    submissions whose report has the case)."""
+    by_case: dict[str, list[CaseResult]] = {}
+    for report in reports.values():
+        for test in report.tests:
+            by_case.setdefault(test.name, []).append(test)
+    return [
+        (
+            name,
+            sum(t.status == "passed" for t in tests) / len(tests),
+            sum(t.score for t in tests) / len(tests),
+        )
+        for name, tests in by_case.items()
+    ]
 
 
 def write_histogram(reports: dict[str, GradeReport], path: Path, title: str) -> None:
@@ -239,18 +333,35 @@ def summary(reports: dict[str, GradeReport], stats: list[tuple[str, float, float
         f"{'submission':<{width}}  score",
         *(f"{k:<{width}}  {r.score:6g}" for k, r in reports.items()),
     ]
-    lines += ["", f"{'case':<40} {'passed':>7} {'mean':>6}"]
-    lines += [f"{name:<40} {passed:>7.0%} {mean:>6.2f}" for name, passed, mean in stats]
+    cases = max([len(name) for name, _, _ in stats] + [4])
+    lines += ["", f"{'case':<{cases}} {'passed':>7} {'mean':>6}"]
+    lines += [f"{name:<{cases}} {passed:>7.0%} {mean:>6.2f}" for name, passed, mean in stats]
     return "\n".join(lines)
 
 
-def main(bundle: Path, submissions: list[Submission], out: Path, jobs: int, title: str) -> str:
-    reports = grade_all(bundle, submissions, out, jobs)
-    write_csv(reports, out / "grades.csv")
+def main(
+    bundle: Path,
+    submissions: list[Submission],
+    out: Path,
+    jobs: int,
+    title: str,
+    fresh: bool = False,
+) -> str:
+    """Grade ``submissions`` into ``out``, then write grades.csv, case statistics and the
+    histogram over every submission graded there (earlier runs' too, unless ``fresh``)."""
+    if fresh:
+        shutil.rmtree(out / "results", ignore_errors=True)
+    grade_all(bundle, submissions, out, jobs)
+    rows = collect(out)
+    write_csv(rows, out / "grades.csv")
+    reports = {s.display: r for s, r in rows}
     stats = case_statistics(reports)
     with (out / "case_stats.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["case", "pass_rate", "mean_score"])
         writer.writerows([(n, f"{p:.3f}", f"{m:.3f}") for n, p, m in stats])
     write_histogram(reports, out / "histogram.png", title)
-    return summary(reports, stats)
+    earlier = len(rows) - len({s.label for s in submissions})
+    note = f"\n{len(submissions)} graded now"
+    note += f"; {earlier} more from earlier runs kept in grades.csv" if earlier > 0 else ""
+    return summary(reports, stats) + note

@@ -28,6 +28,7 @@ from autograder import depends, outputs
 from autograder.assignment import Assignment
 from autograder.cases import seed_for
 from autograder.handout import copy_tree, write_stub_package
+from autograder.progress import Progress
 from autograder.runner import run_case
 from autograder.submission import Submission
 
@@ -51,13 +52,15 @@ def build(name: str, dest: Path, secret: str | None = None) -> Path:
     (trusted / "secret").write_text(secret)
     reference = Submission.installed(name)
     expected = {}
-    for case in assignment.all_cases():
-        if not case.needs_expected:  # judged on its own (a trained model on its weights)
-            continue
+    # a trained model's case is judged on its own weights: no expected outputs
+    compared = [case for case in assignment.all_cases() if case.needs_expected]
+    progress = Progress(len(compared), f"expected outputs of {name}'s cases")
+    for case in compared:
         outcome = run_case(case, reference, seed_for(name, case, secret))
         if not outcome.ok:
             raise RuntimeError(f"the reference fails case {case.label}: {outcome.error}")
         expected[case.name] = outcome.outputs
+        progress.step()
     outputs.save(trusted / "expected.npz", expected)
     for path in [dest, *dest.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)

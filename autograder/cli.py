@@ -7,21 +7,43 @@ Students (in a handout): ``check``, ``submit``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 
 from autograder.assignment import Assignment
 
+SECRET_DIR = Path(".course-secret")  # beside dist/, not in it: `make clean` keeps it
+PASSPHRASE_ENV = "COURSE_SECRET"
 
-def secret_for(name: str, dist: Path) -> str:
-    """The assignment's secret for hidden seeds, made once and kept in ``dist/.secrets``:
-    the Gradescope zip and local batch grading then draw the same hidden inputs."""
-    path = dist / ".secrets" / name
+
+def secret_for(name: str, dist: Path, folder: Path = SECRET_DIR) -> str:
+    """The assignment's secret, which seeds every graded case: the Gradescope zip and
+    `make grade` must share it, or they draw other inputs.
+
+    From the course's passphrase (``$COURSE_SECRET``) where one is set: every clone
+    that sets it (a second TA's) gets the same secret. Otherwise made once and kept in
+    ``.course-secret/<name>`` (git-ignored, outside ``dist/``). A secret an earlier
+    version kept in ``dist/.secrets/`` is moved there."""
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    if passphrase:
+        return hashlib.sha256(f"{passphrase}\0{name}".encode()).hexdigest()[:32]
+    path = folder / name
+    old = dist / ".secrets" / name
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(secrets.token_hex(16))
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if old.is_file():
+            shutil.move(old, path)
+        else:
+            path.write_text(secrets.token_hex(16))
+            print(
+                f"made {path}, the secret behind every graded case's inputs: keep it (and "
+                f"share it with your TAs privately), or set ${PASSPHRASE_ENV} instead",
+                file=sys.stderr,
+            )
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -53,17 +75,22 @@ def _grade(args: argparse.Namespace) -> int:
     from autograder import batch, bundle, samples
 
     name = args.assignment
-    out = args.out or args.dist / "grades" / name
     if args.submissions:
+        out = args.out or args.dist / "grades" / name
         folder = Path(args.submissions)
         if not folder.is_dir():
             print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
             return 2
-    else:
+    else:  # the demo: apart from the class's grades
+        out = args.out or args.dist / "grades" / f"{name}-samples"
         folder = out / "samples"
         samples.make(name, folder)
         print(f"no SUBMISSIONS given: grading the sample submissions in {folder}")
-    found = batch.find_submissions(folder)
+    try:
+        found = batch.find_submissions(folder)
+    except batch.SubmissionsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not found:
         print(f"error: {folder} holds no submissions (folders or zips)", file=sys.stderr)
         return 2
@@ -85,7 +112,7 @@ def _grade(args: argparse.Namespace) -> int:
     built = bundle.build(name, out / "bundle", secret_for(name, args.dist))
     jobs = args.jobs or os.cpu_count() or 1
     title = Assignment.load(name).config.title
-    print(batch.main(built, found, out, min(jobs, len(found)), title))
+    print(batch.main(built, found, out, min(jobs, len(found)), title, fresh=args.fresh))
     print(f"\nwrote {out}/grades.csv, {out}/case_stats.csv, {out}/histogram.png, {out}/results/")
     return 0
 
@@ -123,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--out", type=Path, default=None)
             sub.add_argument("--jobs", type=int, default=0)
             sub.add_argument("--allow-unsandboxed", action="store_true")
+            sub.add_argument(
+                "--fresh", action="store_true", help="drop the results of earlier runs first"
+            )
         if verb == "submit":
             sub.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)

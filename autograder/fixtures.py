@@ -15,6 +15,7 @@ from autograder import depends
 from autograder.assignment import Assignment
 from autograder.cases import case_seed
 from autograder.outputs import Outputs, load, save
+from autograder.progress import Progress
 from autograder.runner import run_case
 from autograder.submission import Submission
 
@@ -47,13 +48,14 @@ def compute(assignment: Assignment) -> dict[str, Outputs]:
     outputs: it is judged on its own weights, and the reference's stay unshipped."""
     reference = Submission.installed(assignment.name)
     expected: dict[str, Outputs] = {}
-    for case in assignment.public_cases():
-        if not case.needs_expected:
-            continue
+    compared = [case for case in assignment.public_cases() if case.needs_expected]
+    progress = Progress(len(compared), f"public expected outputs of {assignment.name}")
+    for case in compared:
         outcome = run_case(case, reference, case_seed(assignment.name, case))
         if not outcome.ok:
             raise RuntimeError(f"the reference fails public case {case.label}: {outcome.error}")
         expected[case.name] = outcome.outputs
+        progress.step()
     return expected
 
 

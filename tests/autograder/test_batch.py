@@ -15,6 +15,8 @@ import pytest
 from autograder import batch
 from autograder.batch import (
     Submission,
+    SubmissionsError,
+    Submitter,
     case_statistics,
     find_submissions,
     write_csv,
@@ -26,16 +28,22 @@ METADATA = """\
 submission_123:
   :submitters:
   - :name: Ada Lovelace
+    :sid: '1815'
     :email: ada@example.com
   :created_at: 2026-11-20 10:00:00
 submission_456:
   :submitters:
   - :name: Alan Turing
+    :sid: '1912'
     :email: alan@example.com
   - :name: Grace Hopper
+    :sid: '1906'
     :email: grace@example.com
   :created_at: 2026-11-20 11:00:00
 """
+ADA = Submitter("Ada Lovelace", "1815", "ada@example.com")
+ALAN = Submitter("Alan Turing", "1912", "alan@example.com")
+GRACE = Submitter("Grace Hopper", "1906", "grace@example.com")
 
 
 def _report(*scores: tuple[str, float, float]) -> GradeReport:
@@ -78,16 +86,38 @@ def test_an_empty_folder_has_no_submissions(tmp_path: Path) -> None:
     assert find_submissions(tmp_path) == []
 
 
-def test_a_gradescope_export_is_labelled_by_submitter(tmp_path: Path) -> None:
+def test_a_gradescope_export_names_each_submissions_submitters(tmp_path: Path) -> None:
     (tmp_path / "submission_metadata.yml").write_text(METADATA)
     for folder in ("submission_123", "submission_456", "submission_789"):
         (tmp_path / folder).mkdir()
     found = find_submissions(tmp_path)
     assert found == [
-        Submission("submission_123 (Ada Lovelace)", tmp_path / "submission_123"),
-        Submission("submission_456 (Alan Turing; Grace Hopper)", tmp_path / "submission_456"),
+        Submission("submission_123", tmp_path / "submission_123", (ADA,)),
+        Submission("submission_456", tmp_path / "submission_456", (ALAN, GRACE)),
         Submission("submission_789", tmp_path / "submission_789"),  # not in the metadata
     ]
+    assert found[1].display == "submission_456 (Alan Turing; Grace Hopper)"
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_an_export_unpacked_deeper_is_found(tmp_path: Path, depth: int) -> None:
+    export = tmp_path.joinpath(*["assignment_1_export"] * depth)
+    export.mkdir(parents=True)
+    (export / "submission_metadata.yml").write_text(METADATA)
+    (export / "submission_123").mkdir()
+    assert find_submissions(tmp_path) == [
+        Submission("submission_123", export / "submission_123", (ADA,))
+    ]
+
+
+def test_two_exports_in_one_folder_are_refused_with_both_named(tmp_path: Path) -> None:
+    for name in ("hw1_export", "hw2_export"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "submission_metadata.yml").write_text(METADATA)
+    with pytest.raises(SubmissionsError) as caught:
+        find_submissions(tmp_path)
+    assert "holds 2 Gradescope exports" in str(caught.value)
+    assert "hw1_export" in str(caught.value) and "pass one of them" in str(caught.value)
 
 
 def test_an_empty_metadata_file_leaves_plain_labels(tmp_path: Path) -> None:
@@ -96,25 +126,39 @@ def test_an_empty_metadata_file_leaves_plain_labels(tmp_path: Path) -> None:
     assert find_submissions(tmp_path) == [Submission("submission_1", tmp_path / "submission_1")]
 
 
-def test_write_csv_has_a_column_per_case_and_a_total(
+def test_write_csv_has_submitters_a_column_per_case_and_a_total(
     reports: dict[str, GradeReport], tmp_path: Path
 ) -> None:
+    rows = [
+        (Submission("submission_123", tmp_path, (ADA,)), reports["alice"]),
+        (Submission("submission_456", tmp_path, (ALAN, GRACE)), reports["bob"]),
+        (Submission("carol", tmp_path), reports["carol (C. Lee)"]),
+    ]
     path = tmp_path / "grades.csv"
-    write_csv(reports, path)
+    write_csv(rows, path)
     with path.open(newline="") as handle:
-        rows = list(csv.reader(handle))
-    assert rows == [
-        ["submission", "softmax", "one_hot", "entropy", "total"],
-        ["alice", "2", "1.5", "5", "8.5"],
-        ["bob", "0", "3", "2.25", "5.25"],
-        ["carol (C. Lee)", "2", "0", "0", "2"],
+        table = list(csv.reader(handle))
+    assert table == [
+        ["submission", "name", "sid", "email", "softmax", "one_hot", "entropy", "total"],
+        ["submission_123", "Ada Lovelace", "1815", "ada@example.com", "2", "1.5", "5", "8.5"],
+        [
+            "submission_456",
+            "Alan Turing; Grace Hopper",
+            "1912; 1906",
+            "alan@example.com; grace@example.com",
+            "0",
+            "3",
+            "2.25",
+            "5.25",
+        ],
+        ["carol", "", "", "", "2", "0", "0", "2"],
     ]
 
 
 def test_write_csv_of_no_reports_is_only_a_header(tmp_path: Path) -> None:
     path = tmp_path / "grades.csv"
-    write_csv({}, path)
-    assert path.read_text().splitlines() == ["submission,total"]
+    write_csv([], path)
+    assert path.read_text().splitlines() == ["submission,name,sid,email,total"]
 
 
 def test_case_statistics_gives_pass_rates_and_means(reports: dict[str, GradeReport]) -> None:
@@ -165,3 +209,26 @@ def test_a_grading_process_that_dies_costs_one_submission_not_the_batch(
         in (tmp_path / "out" / "results").joinpath(batch._safe("killer"), "log.txt").read_text()
     )
     assert set(Path(tempfile.gettempdir()).glob("dlgrade-batch-*")) == before
+
+
+def test_regrading_one_submission_keeps_every_other_row(tmp_path: Path, sample_dir: Path) -> None:
+    """The class is graded, then one student is regraded: grades.csv still has every
+    submission, and only the regraded one's results changed."""
+    from autograder import bundle
+
+    built = bundle.build("ps0", tmp_path / "bundle", secret="s")
+    out = tmp_path / "out"
+    ada = Submission("submission_123", sample_dir / "stubs", (ADA,))
+    alan = Submission("submission_456", sample_dir / "reference", (ALAN,))
+    batch.main(built, [ada, alan], out, jobs=2, title="PS0")
+    regraded = Submission("submission_123", sample_dir / "reference", (ADA,))
+    text = batch.main(built, [regraded], out, jobs=1, title="PS0")
+    assert "1 graded now; 1 more from earlier runs kept in grades.csv" in text
+    with (out / "grades.csv").open(newline="") as handle:
+        table = {row["submission"]: row for row in csv.DictReader(handle)}
+    assert set(table) == {"submission_123", "submission_456"}
+    assert table["submission_123"]["total"] == "100" == table["submission_456"]["total"]
+    assert table["submission_123"]["sid"] == "1815"
+    batch.main(built, [ada], out, jobs=1, title="PS0", fresh=True)
+    with (out / "grades.csv").open(newline="") as handle:
+        assert [row["submission"] for row in csv.DictReader(handle)] == ["submission_123"]
