@@ -24,8 +24,21 @@ sandbox-tools:
 	   (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null 2>&1) || \
 	  echo "note: bubblewrap is not installed: the judge runs without a private filesystem"
 
+# On Linux without an NVIDIA GPU, torch's CPU build (about 1 GB, not 5.5 GB) from
+# PyTorch's own index; where that index is out of reach, the default build from PyPI.
+CPU_INDEX := https://download.pytorch.org/whl/cpu
+TORCH_PINS = $(shell grep -oE '"(torch|torchvision)==[^"]+"' pyproject.toml | tr -d '"' | sed 's/$$/+cpu/')
+
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	@if [ "$$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev/null; then \
+	  if $(PY) -m pip install --quiet --disable-pip-version-check --retries 0 \
+	       --index-url $(CPU_INDEX) $(TORCH_PINS) >/dev/null 2>&1; then \
+	    echo "no NVIDIA GPU: installed the CPU build of torch"; \
+	  else \
+	    echo "no NVIDIA GPU, but PyTorch's CPU index is out of reach: installing the default build of torch (about 5 GB)"; \
+	  fi; \
+	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -46,7 +46,11 @@ class Assignment:
         return self._checked(collect([importlib.import_module(f"{self.name}.cases.public")]))
 
     def hidden_cases(self) -> list[Case]:
-        return self._checked(collect([importlib.import_module(f"{self.name}.cases.hidden")]))
+        """The hidden cases, shown to students as the config's ``hidden_visibility`` says
+        (one setting for all of them: after the due date, say)."""
+        cases = collect([importlib.import_module(f"{self.name}.cases.hidden")])
+        shown = self.config.hidden_visibility
+        return self._checked([replace(c, visibility=shown) for c in cases])
 
     def _checked(self, cases: list[Case]) -> list[Case]:
         budget = self.config.budget_s

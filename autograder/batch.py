@@ -158,11 +158,15 @@ def _folder(out: Path, submission: Submission) -> Path:
 
 
 def _describe(folder: Path, submission: Submission) -> None:
-    record = {
-        "submission": submission.label,
-        "path": str(submission.path),
-        "submitters": [vars(p) for p in submission.submitters],
-    }
+    """Write who submitted it; a regrade without the export's metadata (the one folder
+    given again) keeps the names the first grading recorded."""
+    people = [vars(p) for p in submission.submitters]
+    if not people:
+        try:
+            people = json.loads((folder / "submission.json").read_text())["submitters"]
+        except (OSError, ValueError, KeyError):
+            people = []
+    record = {"submission": submission.label, "path": str(submission.path), "submitters": people}
     (folder / "submission.json").write_text(json.dumps(record, indent=2) + "\n")
 
 

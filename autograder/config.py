@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from autograder.cases import VISIBILITIES
+
 
 class ConfigError(ValueError):
     """The assignment's configuration is invalid; the message says which key and why."""
@@ -32,6 +34,10 @@ class AssignmentConfig:
         while graded (it gets its data from the grader).
     depends: modules of earlier assignments this one builds on ("hw1.layers"), shipped
         solved with the handout and the grader (see `autograder.depends`).
+    hidden_visibility: when Gradescope shows students the hidden cases' names, scores
+        and fixed verdicts: "visible" (at once), "after_due_date", "after_published" or
+        "hidden" (never). Public cases are always visible.
+    results_visibility: the same for the whole result, the total score included.
     """
 
     title: str
@@ -43,6 +49,8 @@ class AssignmentConfig:
     budget_s: float = 480.0
     protected_data: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    hidden_visibility: str = "visible"
+    results_visibility: str = "visible"
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str) -> AssignmentConfig:
@@ -81,7 +89,12 @@ class AssignmentConfig:
             raise ConfigError(
                 f"{source}: depends entries must read 'package.module', got {malformed}"
             )
+        shown = {k: str(raw.get(k, "visible")) for k in ("hidden_visibility", "results_visibility")}
+        for key, value in shown.items():
+            if value not in VISIBILITIES:
+                raise ConfigError(f"{source}: {key} must be one of {VISIBILITIES}, got {value!r}")
         return cls(
+            **shown,
             depends=depends,
             protected_data=tuple(str(p) for p in raw.get("protected_data", ())),
             budget_s=budget,

@@ -139,6 +139,7 @@ class Engine:
             "TMPDIR": str(self.ws.work),
             "PYTHONPATH": os.pathsep.join(paths),
             "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",  # what it printed survives os._exit
             "PYTHONHASHSEED": "0",
             "PYTHONNOUSERSITE": "1",
             "MPLBACKEND": "Agg",

@@ -136,6 +136,7 @@ class Grader:
             execution_time=time.perf_counter() - start,
             output=report.output,
             extra=report.extra,
+            visibility=self.assignment.config.results_visibility,
         )
         if results is not None:
             results.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ class GradeReport:
     execution_time: float = 0.0
     output: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    visibility: str = "visible"  # of the whole result, on Gradescope
 
     @property
     def score(self) -> float:
@@ -45,7 +46,7 @@ class GradeReport:
         """The inverse of `to_json` (for results.json files this engine wrote)."""
         tests = [
             CaseResult(
-                name=t["name"],
+                name=_label(t["number"], t["name"]),
                 number=t["number"],
                 score=float(t["score"]),
                 max_score=float(t["max_score"]),
@@ -55,7 +56,12 @@ class GradeReport:
             )
             for t in data["tests"]
         ]
-        return cls(tests=tests, execution_time=float(data["execution_time"]), output=data["output"])
+        return cls(
+            tests=tests,
+            execution_time=float(data["execution_time"]),
+            output=data["output"],
+            visibility=data.get("visibility", "visible"),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The report as Gradescope's results.json object."""
@@ -63,11 +69,12 @@ class GradeReport:
             "score": self.score,
             "execution_time": round(self.execution_time, 3),
             "output": self.output,
-            "visibility": "visible",
+            "visibility": self.visibility,
             "stdout_visibility": "hidden",
             "tests": [
                 {
-                    "name": t.name,
+                    # Gradescope shows "<number>) <name>": the label without its number
+                    "name": t.name.removeprefix(f"{t.number} ") if t.number else t.name,
                     "number": t.number,
                     "score": t.score,
                     "max_score": t.max_score,
@@ -79,3 +86,8 @@ class GradeReport:
                 for t in self.tests
             ],
         }
+
+
+def _label(number: str, name: str) -> str:
+    """A case's label ("1.1 softmax_rows") from results.json's number and name."""
+    return name if not number or name.startswith(f"{number} ") else f"{number} {name}"

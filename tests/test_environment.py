@@ -55,4 +55,5 @@ def test_installed_versions_match_the_pins() -> None:
     from importlib.metadata import version
 
     for name, pinned in pyproject_pins().items():
-        assert version(name) == pinned, f"{name} {version(name)} installed, {pinned} pinned"
+        installed = version(name).split("+")[0]  # torch's CPU build: 2.14.1+cpu
+        assert installed == pinned, f"{name} {version(name)} installed, {pinned} pinned"

@@ -7,7 +7,7 @@ short verdict right away, never its inputs or expected values.
 from __future__ import annotations
 
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.passes import layer_check
@@ -27,7 +27,6 @@ from hw1.cases.harness import (
 
 @weight(3)
 @number("2.2")
-@visibility("visible")
 @tags("layers")
 def affine_wide_and_single_example(sub, rng):
     """affine forward and backward on a (64, 100) batch and on a batch of one"""
@@ -42,7 +41,6 @@ def affine_wide_and_single_example(sub, rng):
 
 @weight(3)
 @number("3.2")
-@visibility("visible")
 @tags("layers", "activations")
 def relu_and_leaky_relu_3d(sub, rng):
     """ReLU and leaky ReLU (default alpha and 0.2) on a 3-D input with exact zeros"""
@@ -58,7 +56,6 @@ def relu_and_leaky_relu_3d(sub, rng):
 
 @weight(3)
 @number("4.2")
-@visibility("visible")
 @tags("layers", "activations")
 @tolerance(rtol=1e-6, atol=1e-12)
 def sigmoid_and_tanh_saturated(sub, rng):
@@ -73,7 +70,6 @@ def sigmoid_and_tanh_saturated(sub, rng):
 
 @weight(2)
 @number("5.2")
-@visibility("visible")
 @tags("layers", "activations")
 def gelu_wide_range(sub, rng):
     """GELU forward and backward from -10 to 10, zero included"""
@@ -83,7 +79,6 @@ def gelu_wide_range(sub, rng):
 
 @weight(3)
 @number("6.2")
-@visibility("visible")
 @tags("layers", "regularization")
 def dropout_large_and_p_zero(sub, rng):
     """dropout with p = 0.5 on (100, 50), p = 0 in training, and a 3-D evaluation input"""
@@ -99,7 +94,6 @@ def dropout_large_and_p_zero(sub, rng):
 
 @weight(3)
 @number("7.2")
-@visibility("visible")
 @tags("layers", "normalization")
 def batchnorm_running_stats_then_eval(sub, rng):
     """five training steps (momentum 0.8, eps 1e-3), then evaluation with running stats"""
@@ -115,7 +109,6 @@ def batchnorm_running_stats_then_eval(sub, rng):
 
 @weight(2)
 @number("7.3")
-@visibility("visible")
 @tags("layers", "normalization")
 @tolerance(rtol=1e-6, atol=1e-9)
 def batchnorm_backward_large(sub, rng):
@@ -130,7 +123,6 @@ def batchnorm_backward_large(sub, rng):
 
 @weight(3)
 @number("8.2")
-@visibility("visible")
 @tags("layers", "normalization")
 @tolerance(rtol=1e-6, atol=1e-9)
 def layernorm_large_with_eps(sub, rng):
@@ -145,7 +137,6 @@ def layernorm_large_with_eps(sub, rng):
 
 @weight(2)
 @number("9.3")
-@visibility("visible")
 @tags("losses")
 def softmax_cross_entropy_extreme(sub, rng):
     """cross-entropy with scores near +-1e4 (a naive log(softmax) gives inf) and 100 classes"""
@@ -158,7 +149,6 @@ def softmax_cross_entropy_extreme(sub, rng):
 
 @weight(1)
 @number("9.4")
-@visibility("visible")
 @tags("losses")
 def mse_3d(sub, rng):
     """mean squared error of (2, 3, 4) predictions"""
@@ -168,7 +158,6 @@ def mse_3d(sub, rng):
 
 @weight(2)
 @number("10.2")
-@visibility("visible")
 @tags("initialization")
 def xavier_and_kaiming_large(sub, rng):
     """Xavier and Kaiming weights for (784, 256) and (256, 10) layers"""
@@ -182,7 +171,6 @@ def xavier_and_kaiming_large(sub, rng):
 
 @weight(3)
 @number("1.3")
-@visibility("visible")
 @tags("autodiff")
 def autodiff_reuse_and_derived_ops(sub, rng):
     """nodes used twice (x * x, a diamond), subtraction, division, ReLU at exactly 0"""
@@ -202,7 +190,6 @@ def autodiff_reuse_and_derived_ops(sub, rng):
 
 @weight(3)
 @number("1.4")
-@visibility("visible")
 @tags("autodiff")
 def autodiff_deep_chain_and_softmax_loss(sub, rng):
     """a chain of 6000 operations (deeper than Python's recursion limit) and a softmax loss"""
@@ -229,7 +216,6 @@ def autodiff_deep_chain_and_softmax_loss(sub, rng):
 
 @weight(3)
 @number("11.2")
-@visibility("visible")
 @tags("model")
 @tolerance(rtol=1e-6, atol=1e-9)
 def mlp_loss_batchnorm_dropout_tanh(sub, rng):
@@ -244,7 +230,6 @@ def mlp_loss_batchnorm_dropout_tanh(sub, rng):
 
 @weight(2)
 @number("11.3")
-@visibility("visible")
 @tags("model")
 @tolerance(rtol=1e-6, atol=1e-9)
 def mlp_loss_every_activation(sub, rng):
@@ -259,7 +244,6 @@ def mlp_loss_every_activation(sub, rng):
 
 @weight(4)
 @number("12.2")
-@visibility("visible")
 @tags("optimizers")
 def sgd_momentum_nesterov_ten_steps(sub, rng):
     """ten steps with momentum 0.5, a learning rate that changes, w never modified in place"""
@@ -279,7 +263,6 @@ def sgd_momentum_nesterov_ten_steps(sub, rng):
 
 @weight(5)
 @number("13.2")
-@visibility("visible")
 @tags("optimizers")
 @tolerance(rtol=1e-6, atol=1e-10)
 def rmsprop_adam_adamw_twenty_steps(sub, rng):
@@ -299,7 +282,6 @@ def rmsprop_adam_adamw_twenty_steps(sub, rng):
 
 @weight(2)
 @number("14.2")
-@visibility("visible")
 @tags("schedules")
 def schedules_long_and_edges(sub, rng):
     """step decay by 0.5 every 10 steps; cosine without warm-up, and past its last step"""
@@ -313,7 +295,6 @@ def schedules_long_and_edges(sub, rng):
 
 @weight(4)
 @number("15.2")
-@visibility("visible")
 @tags("training")
 @tolerance(rtol=1e-5, atol=1e-7)
 def train_adam_batchnorm_dropout(sub, rng):
@@ -338,7 +319,6 @@ def train_adam_batchnorm_dropout(sub, rng):
 
 @weight(8)
 @number("16.2")
-@visibility("visible")
 @tags("training", "digits")
 @time_limit(120)
 @judged_by(held_out_accuracy)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.lazy_import import lazy
@@ -37,7 +37,6 @@ torch = lazy("torch")  # imported where a case runs (the worker), not in the jud
 
 @weight(5)
 @number("1.2")
-@visibility("visible")
 @tags("numpy", "convolution")
 def conv_naive_strided_rectangular(sub, rng):
     """naive convolution with stride 2, no padding, a 3x2 kernel, on (2, 2, 7, 6)"""
@@ -50,7 +49,6 @@ def conv_naive_strided_rectangular(sub, rng):
 
 @weight(5)
 @number("2.2")
-@visibility("visible")
 @tags("numpy", "convolution")
 def conv_fast_strided_rectangular_padded(sub, rng):
     """fast convolution: stride 3 and pad 2 with a 3x2 kernel; stride 2 with no padding;
@@ -68,7 +66,6 @@ def conv_fast_strided_rectangular_padded(sub, rng):
 
 @weight(2)
 @number("2.3")
-@visibility("visible")
 @tags("numpy", "convolution")
 @time_limit(5)
 def conv_fast_cifar_sized_batch(sub, rng):
@@ -83,7 +80,6 @@ def conv_fast_cifar_sized_batch(sub, rng):
 
 @weight(5)
 @number("3.2")
-@visibility("visible")
 @tags("numpy", "pooling")
 def max_pool_overlapping_with_ties(sub, rng):
     """max pooling 3x3 stride 2 (overlapping), and 2x2 on inputs with many equal maxima"""
@@ -101,7 +97,6 @@ def max_pool_overlapping_with_ties(sub, rng):
 
 @weight(3)
 @number("4.2")
-@visibility("visible")
 @tags("numpy", "pooling")
 def avg_pool_overlapping(sub, rng):
     """average pooling 3x3 stride 2 (overlapping) and 3x3 stride 3, naive and fast"""
@@ -117,7 +112,6 @@ def avg_pool_overlapping(sub, rng):
 
 @weight(4)
 @number("5.2")
-@visibility("visible")
 @tags("numpy", "normalization")
 @tolerance(rtol=1e-6, atol=1e-9)
 def spatial_batchnorm_eval_and_large_backward(sub, rng):
@@ -146,7 +140,6 @@ def spatial_batchnorm_eval_and_large_backward(sub, rng):
 
 @weight(4)
 @number("6.2")
-@visibility("visible")
 @tags("numpy", "normalization")
 @tolerance(rtol=1e-6, atol=1e-9)
 def groupnorm_one_three_and_six_groups(sub, rng):
@@ -166,7 +159,6 @@ def groupnorm_one_three_and_six_groups(sub, rng):
 
 @weight(5)
 @number("7.2")
-@visibility("visible")
 @tags("numpy", "model")
 @tolerance(rtol=1e-6, atol=1e-9)
 def convnet_loss_default_sizes(sub, rng):
@@ -181,7 +173,6 @@ def convnet_loss_default_sizes(sub, rng):
 
 @weight(3)
 @number("8.2")
-@visibility("visible")
 @tags("pytorch", "model")
 @tolerance(rtol=1e-6, atol=1e-9)
 def digits_cnn_default_train_mode(sub, rng):
@@ -194,7 +185,6 @@ def digits_cnn_default_train_mode(sub, rng):
 
 @weight(2)
 @number("9.2")
-@visibility("visible")
 @tags("pytorch", "augmentation")
 @judged_by(shifted_items)
 def augmented_dataset_over_two_epochs(sub, rng):
@@ -206,7 +196,6 @@ def augmented_dataset_over_two_epochs(sub, rng):
 
 @weight(6)
 @number("10.3")
-@visibility("visible")
 @tags("pytorch", "training", "digits")
 @time_limit(180)
 @judged_by(held_out_accuracy)
@@ -223,7 +212,6 @@ def train_digits_cnn_hidden_split(sub, rng, data):
 
 @weight(3)
 @number("11.2")
-@visibility("visible")
 @tags("pytorch", "resnet")
 @tolerance(rtol=1e-6, atol=1e-9)
 def basic_block_training_mode_and_input_gradient(sub, rng):
@@ -237,7 +225,6 @@ def basic_block_training_mode_and_input_gradient(sub, rng):
 
 @weight(2)
 @number("12.2")
-@visibility("visible")
 @tags("pytorch", "resnet")
 @tolerance(rtol=1e-6, atol=1e-9)
 def small_resnet_three_stages_two_blocks(sub, rng):
@@ -250,7 +237,6 @@ def small_resnet_three_stages_two_blocks(sub, rng):
 
 @weight(3)
 @number("13.2")
-@visibility("visible")
 @tags("pytorch", "imbalance")
 def focal_loss_weighted_and_extreme(sub, rng):
     """focal loss with class weights and gamma 0.5, 1, 3; and logits of +-1e4"""
@@ -269,7 +255,6 @@ def focal_loss_weighted_and_extreme(sub, rng):
 
 @weight(2)
 @number("14.2")
-@visibility("visible")
 @tags("imbalance")
 def class_balanced_weights_edges(sub, rng):
     """class-balanced weights for beta 0, and a long tail of 10 classes at beta 0.9999"""
@@ -280,7 +265,6 @@ def class_balanced_weights_edges(sub, rng):
 
 @weight(2)
 @number("15.2")
-@visibility("visible")
 @tags("pytorch", "visualization")
 @judged_by(explained_cleanly("saliency"))
 def saliency_batch(sub, rng):
@@ -291,7 +275,6 @@ def saliency_batch(sub, rng):
 
 @weight(2)
 @number("16.2")
-@visibility("visible")
 @tags("pytorch", "visualization")
 @judged_by(explained_cleanly("grad_cam"))
 def grad_cam_first_layer(sub, rng):

@@ -7,7 +7,7 @@ short verdict right away, never its inputs or expected values.
 from __future__ import annotations
 
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.cases import judged_by, tolerance
 from ps0.cases.checks import close_and_nonnegative, shuffled_partition
@@ -15,7 +15,6 @@ from ps0.cases.checks import close_and_nonnegative, shuffled_partition
 
 @weight(3)
 @number("1.2")
-@visibility("visible")
 @tags("numpy")
 @judged_by(close_and_nonnegative)
 def pairwise_sq_dists_self_and_far(sub, rng):
@@ -27,7 +26,6 @@ def pairwise_sq_dists_self_and_far(sub, rng):
 
 @weight(2)
 @number("2.3")
-@visibility("visible")
 @tags("numpy")
 def softmax_extreme_and_axis0(sub, rng):
     """softmax of logits around +-1000 (one row and one column all negative), on each axis"""
@@ -40,7 +38,6 @@ def softmax_extreme_and_axis0(sub, rng):
 
 @weight(2)
 @number("2.4")
-@visibility("visible")
 @tags("numpy")
 @tolerance(rtol=1e-9)
 def logsumexp_3d_axes(sub, rng):
@@ -51,7 +48,6 @@ def logsumexp_3d_axes(sub, rng):
 
 @weight(2)
 @number("3.2")
-@visibility("visible")
 @tags("numpy")
 def one_hot_many_classes(sub, rng):
     """one-hot encoding of 200 labels out of 37 classes, some classes absent"""
@@ -60,7 +56,6 @@ def one_hot_many_classes(sub, rng):
 
 @weight(1)
 @number("3.3")
-@visibility("visible")
 @tags("numpy", "errors")
 def one_hot_rejects_out_of_range(sub, rng):
     """labels outside [0, num_classes) raise ValueError"""
@@ -77,7 +72,6 @@ def one_hot_rejects_out_of_range(sub, rng):
 
 @weight(2)
 @number("4.3")
-@visibility("visible")
 @tags("numpy", "einsum")
 def batched_matmul_rectangular(sub, rng):
     """a batch of 16 rectangular matrix products"""
@@ -87,7 +81,6 @@ def batched_matmul_rectangular(sub, rng):
 
 @weight(1)
 @number("4.4")
-@visibility("visible")
 @tags("numpy", "einsum")
 def batched_quadratic_form_spd(sub, rng):
     """quadratic forms of symmetric positive-definite matrices are positive"""
@@ -98,7 +91,6 @@ def batched_quadratic_form_spd(sub, rng):
 
 @weight(4)
 @number("5.2")
-@visibility("visible")
 @tags("numpy", "sampling")
 @judged_by(shuffled_partition)
 def minibatches_uneven_3d(sub, rng):
@@ -116,7 +108,6 @@ def minibatches_uneven_3d(sub, rng):
 
 @weight(4)
 @number("6.2")
-@visibility("visible")
 @tags("calculus")
 @tolerance(rtol=1e-5, atol=1e-7)
 def numerical_gradient_3d(sub, rng):
@@ -131,7 +122,6 @@ def numerical_gradient_3d(sub, rng):
 
 @weight(3)
 @number("7.2")
-@visibility("visible")
 @tags("calculus")
 @tolerance(rtol=1e-8)
 def least_squares_larger(sub, rng):
@@ -144,7 +134,6 @@ def least_squares_larger(sub, rng):
 
 @weight(3)
 @number("8.2")
-@visibility("visible")
 @tags("calculus", "chain rule")
 def chain_rule_on_grid(sub, rng):
     """derivative of log(cos(exp(sin(x)^3))) on a 2-D grid of valid points"""
@@ -154,7 +143,6 @@ def chain_rule_on_grid(sub, rng):
 
 @weight(4)
 @number("9.2")
-@visibility("visible")
 @tags("calculus", "numpy")
 def softmax_jacobian_large_logits(sub, rng):
     """softmax Jacobians of 5 rows of 7 logits of size up to 500"""
@@ -163,7 +151,6 @@ def softmax_jacobian_large_logits(sub, rng):
 
 @weight(2)
 @number("10.3")
-@visibility("visible")
 @tags("probability")
 @tolerance(rtol=1e-9)
 def gaussian_log_likelihood_wide(sub, rng):
@@ -174,7 +161,6 @@ def gaussian_log_likelihood_wide(sub, rng):
 
 @weight(2)
 @number("10.4")
-@visibility("visible")
 @tags("probability")
 def gaussian_mle_shifted(sub, rng):
     """maximum-likelihood estimates of samples far from zero"""
@@ -184,7 +170,6 @@ def gaussian_mle_shifted(sub, rng):
 
 @weight(2)
 @number("11.3")
-@visibility("visible")
 @tags("probability", "information")
 def entropy_with_zeros(sub, rng):
     """entropy of distributions with zero entries, a point mass, and a uniform one"""
@@ -198,7 +183,6 @@ def entropy_with_zeros(sub, rng):
 
 @weight(2)
 @number("11.4")
-@visibility("visible")
 @tags("probability", "information")
 def kl_divergence_zeros_and_inf(sub, rng):
     """KL with zeros in p (finite) and zeros in q under p > 0 (infinite)"""
@@ -212,7 +196,6 @@ def kl_divergence_zeros_and_inf(sub, rng):
 
 @weight(3)
 @number("12.2")
-@visibility("visible")
 @tags("probability", "monte carlo")
 def monte_carlo_uniform_square(sub, rng):
     """Monte Carlo estimate of E[U^2], U ~ Uniform(-1, 3)"""
@@ -224,7 +207,6 @@ def monte_carlo_uniform_square(sub, rng):
 
 @weight(3)
 @number("13.2")
-@visibility("visible")
 @tags("probability", "bayes")
 def bayes_random_table(sub, rng):
     """posterior and evidence for a random prior over 4 hypotheses and 6 outcomes"""
@@ -236,7 +218,6 @@ def bayes_random_table(sub, rng):
 
 @weight(4)
 @number("14.2")
-@visibility("visible")
 @tags("regression")
 @tolerance(rtol=1e-7, atol=1e-9)
 def normal_equations_ridge(sub, rng):
@@ -248,7 +229,6 @@ def normal_equations_ridge(sub, rng):
 
 @weight(4)
 @number("15.2")
-@visibility("visible")
 @tags("regression", "optimization")
 @tolerance(rtol=1e-7, atol=1e-9)
 def gradient_descent_synthetic(sub, rng):

@@ -21,7 +21,7 @@ from autograder.assignment import Assignment
 from autograder.judge import FAILED_CHECK, HIDDEN_VERDICTS, WRONG_ANSWER
 
 REFERENCE = Assignment.load("ps0")
-PUBLIC = {c.label for c in REFERENCE.public_cases()}
+PUBLIC = {c.name for c in REFERENCE.public_cases()}
 HIDDEN_PHRASES = {*HIDDEN_VERDICTS.values(), WRONG_ANSWER, FAILED_CHECK, "partly right", "passed"}
 N_CASES = len(REFERENCE.all_cases())
 # what the judge itself writes on a hidden case, whole

@@ -221,7 +221,7 @@ def test_regrading_one_submission_keeps_every_other_row(tmp_path: Path, sample_d
     ada = Submission("submission_123", sample_dir / "stubs", (ADA,))
     alan = Submission("submission_456", sample_dir / "reference", (ALAN,))
     batch.main(built, [ada, alan], out, jobs=2, title="PS0")
-    regraded = Submission("submission_123", sample_dir / "reference", (ADA,))
+    regraded = Submission("submission_123", sample_dir / "reference")  # no metadata now
     text = batch.main(built, [regraded], out, jobs=1, title="PS0")
     assert "1 graded now; 1 more from earlier runs kept in grades.csv" in text
     with (out / "grades.csv").open(newline="") as handle:

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
+import autograder
 from autograder.config import AssignmentConfig, ConfigError
+from autograder.grade import Grader
 
 GOOD = {"title": "T", "files": ["a.py"], "forbidden_imports": {"a.py": ["torch"]}}
 
@@ -24,6 +26,8 @@ def test_a_valid_config_loads_typed() -> None:
         ({"forbidden_imports": {"b.py": ["torch"]}}, "not submitted"),
         ({"forbidden_imports": {"a.py": "torch"}}, "must be a list"),
         ({"case_timeout_s": 0}, "positive"),
+        ({"hidden_visibility": "after_deadline"}, "hidden_visibility must be one of"),
+        ({"results_visibility": "never"}, "results_visibility must be one of"),
     ],
 )
 def test_invalid_configs_are_errors_naming_the_key(change: dict[str, object], problem: str) -> None:
@@ -54,3 +58,26 @@ def test_a_star_forbids_imports_in_every_submitted_file() -> None:
         "a.py": ("torch", "scipy"),
         "b.py": ("torch", "scipy", "sklearn"),
     }
+
+
+def test_hidden_cases_take_their_visibility_from_the_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One setting shows every hidden case only after the due date; public cases stay
+    visible, and the whole result follows results_visibility."""
+    from dataclasses import replace
+
+    from autograder.assignment import Assignment
+
+    assignment = Assignment.load("ps0")
+    later = replace(
+        assignment.config, hidden_visibility="after_due_date", results_visibility="after_published"
+    )
+    monkeypatch.setitem(assignment.__dict__, "config", later)
+    hidden, public = assignment.hidden_cases(), assignment.public_cases()
+    assert hidden and {c.visibility for c in hidden} == {"after_due_date"}
+    assert {c.visibility for c in public} == {"visible"}
+    grader = Grader.for_public_cases("ps0", Path(autograder.__file__).resolve().parent.parent)
+    monkeypatch.setitem(grader.assignment.__dict__, "config", later)
+    report = grader.grade(Path("/nonexistent-submission"))
+    assert report.to_json()["visibility"] == "after_published"

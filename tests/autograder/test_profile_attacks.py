@@ -18,8 +18,8 @@ import pytest
 from autograder.assignment import Assignment
 
 HW2 = Assignment.load("hw2")
-CONV_CASES = {c.label for c in HW2.all_cases() if c.func.__name__.startswith("conv_")}
-PUBLIC = {c.label for c in HW2.public_cases()}
+CONV_CASES = {c.name for c in HW2.all_cases() if c.func.__name__.startswith("conv_")}
+PUBLIC = {c.name for c in HW2.public_cases()}
 
 USE_TORCH = """
 def _with(torch):

@@ -91,3 +91,19 @@ def test_the_bubblewrap_command_exposes_only_what_it_is_given() -> None:
     assert bound == system | {("--ro-bind", "/opt/engine"), ("--bind", "/tmp/scratch/work")}
     assert "--unshare-all" in argv or "--unshare-net" in argv
     assert argv[-3:] == ["python", "-m", "autograder.worker"]
+
+
+def test_what_the_submission_printed_survives_os_exit(grader: Grader, variant: Any) -> None:
+    """The instructor's log keeps what a submission printed before it ended its own
+    process (the worker's output is unbuffered)."""
+    code = """
+    import os
+    def softmax(z, axis=-1):
+        print("printed before os._exit")
+        os._exit(3)
+    """
+    exits = variant("stubs", "arrays.py", lambda s: s + textwrap.dedent(code))
+    report = grader.grade(exits)
+    assert "printed before os._exit" in report.extra["worker_output"]
+    failed = {t.name: t.output for t in report.tests}
+    assert "exited with status 3" in failed["2.1 softmax_rows"]
