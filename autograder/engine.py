@@ -52,13 +52,14 @@ SIGNAL_WORDS = {
 @dataclass(frozen=True)
 class CaseRequest:
     """One case for the worker: where its function lives, its seed, and the file of
-    its grader data (an ``.npz`` the worker may read), if it has any."""
+    its grader data (an ``.npz`` the worker may read), if it has any: given as a
+    function, the file is written only when the case starts."""
 
     module: str
     function: str
     seed: int
     timeout_s: float
-    data: str | None = None
+    data: str | Callable[[], str | None] | None = None  # a path, or what writes it when due
 
 
 @dataclass
@@ -128,6 +129,7 @@ class Engine:
         self.max_payload = max_output_mb * 2**20
         self.log = EngineLog()
         self._next_watch = 0.0
+        self._case_fd = -1  # the case pipe of the running worker
 
     def _env(self) -> dict[str, str]:
         paths = [str(self.ws.package_root), str(self.ws.engine_root)]
@@ -153,25 +155,21 @@ class Engine:
         self, items: Sequence[tuple[int, CaseRequest]], hidden: frozenset[str]
     ) -> tuple[subprocess.Popen[bytes], int]:
         read_fd, write_fd = os.pipe()
+        case_read, case_write = os.pipe()
         self.log.workers += 1
         request = self.ws.control / f"request-{self.log.workers}.json"
+        # Where each case's code lives, so that the worker imports it before any of the
+        # submission; a case's seed and data come on the case pipe only when it starts
+        # (`_send`), so no case knows another's inputs in advance.
         request.write_text(
             json.dumps(
                 {
                     "assignment": self.ws.assignment,
                     "reply_fd": write_fd,
+                    "case_fd": case_read,
                     "forbidden": {f: list(m) for f, m in self.forbidden.items()},
                     "protected_data": list(self.protected_data),
-                    "cases": [
-                        {
-                            "index": i,
-                            "module": r.module,
-                            "function": r.function,
-                            "seed": r.seed,
-                            "data": r.data,
-                        }
-                        for i, r in items
-                    ],
+                    "modules": sorted({r.module for _, r in items}),
                 }
             )
         )
@@ -191,13 +189,32 @@ class Engine:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            pass_fds=(write_fd,),
+            pass_fds=(write_fd, case_read),
             env=self._env(),
             cwd=self.ws.work,
             preexec_fn=preexec(self.plan, self.limits, groups),
         )
         os.close(write_fd)
+        os.close(case_read)
+        self._case_fd = case_write
         return process, read_fd
+
+    def _send(self, index: int, request: CaseRequest) -> None:
+        """Start case ``index`` in the worker: its code, seed and data, now."""
+        data = request.data() if callable(request.data) else request.data
+        line = json.dumps(
+            {
+                "index": index,
+                "module": request.module,
+                "function": request.function,
+                "seed": request.seed,
+                "data": data,
+            }
+        )
+        try:
+            os.write(self._case_fd, line.encode() + b"\n")
+        except OSError:
+            pass  # the worker is gone: reading its replies will say how
 
     def run(
         self,
@@ -227,6 +244,7 @@ class Engine:
                 kill_leftovers(self.plan, process.pid)
                 process.wait()
                 os.close(fd)
+                os.close(self._case_fd)
                 drainer.join(timeout=5)
             pending = pending[done:]
         for index, _ in pending:
@@ -262,6 +280,7 @@ class Engine:
             if frame is not None and not ready:
                 ready = True
                 deadline = min(time.monotonic() + request.timeout_s, stop)
+                self._send(index, request)
                 if frame.header.get("ready"):
                     continue
             if frame is not None:
@@ -275,6 +294,7 @@ class Engine:
                     if time.monotonic() >= stop:
                         return done
                     deadline = min(time.monotonic() + pending[done][1].timeout_s, stop)
+                    self._send(*pending[done])
                 continue
             excess = self._excess(process.pid)
             if excess:

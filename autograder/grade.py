@@ -289,7 +289,8 @@ class Grader:
                         function=c.func.__name__,
                         seed=self.seeds[c.name],
                         timeout_s=self.timeout_of(c),
-                        data=self._write_data(c, control, sandbox),
+                        # written when the case starts, not before
+                        data=functools.partial(self._write_data, c, control, sandbox),
                     )
                     for c in group
                 ]

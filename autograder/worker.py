@@ -2,9 +2,10 @@
 
 Started by the engine as ``python -m autograder.worker <request.json>`` inside the
 sandbox, with the submission's package first on ``sys.path``. The request names the
-assignment, the cases (module, function, seed) to run in order, and the reply file
-descriptor. For each case the worker sends one frame: ``{"index", "status": "ok"}`` with
-the outputs as ``.npz`` bytes, or ``{"index", "status": "error", "message"}``.
+assignment, the modules of the cases' code, the reply file descriptor and the case
+descriptor, on which the engine sends one case (module, function, seed, data file) at a
+time, when it starts. For each case the worker sends one frame: ``{"index", "status":
+"ok"}`` with the outputs as ``.npz`` bytes, or ``{"index", "status": "error", "message"}``.
 
 Nothing here is trusted: the submission runs in this process and may rewrite any of it.
 It can only ever change the data it sends, which the engine validates and judges.
@@ -19,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import numpy as np
 
@@ -115,9 +117,7 @@ def main(request_path: str) -> int:
     request = json.loads(Path(request_path).read_text())
     fd = int(request["reply_fd"])
     _limit_threads()
-    from autograder.outputs import normalize
-    from autograder.protocol import encode_outputs, write_frame
-    from autograder.runner import describe_error
+    from autograder.protocol import write_frame
     from autograder.submission import Submission
 
     package = request["assignment"]
@@ -125,32 +125,38 @@ def main(request_path: str) -> int:
     sys.meta_path.insert(0, ImportGuard(submission.folder, request.get("forbidden", {})))
     data_guard = DataGuard(submission.folder, request.get("protected_data", []))
     sys.addaudithook(data_guard)
-    for module in dict.fromkeys(item["module"] for item in request["cases"]):
+    for module in request["modules"]:
         importlib.import_module(module)  # the case code, not yet the submission
     write_frame(fd, {"ready": True})
-    for item in request["cases"]:
-        index = int(item["index"])
-        try:
-            module = importlib.import_module(item["module"])
-            func = getattr(module, item["function"])
-            rng = np.random.default_rng(int(item["seed"]))
-            args = []
-            if item.get("data"):
-                with np.load(item["data"], allow_pickle=False) as data:
-                    args.append({key: data[key] for key in data.files})
-            payload = encode_outputs(normalize(func(submission, rng, *args)))
-        except BaseException as exc:  # noqa: BLE001 - sys.exit and friends fail the case only
-            failed = describe_error(data_guard.explain(exc), submission.folder)
-            header = {
-                "index": index,
-                "status": "error",
-                "kind": failed.kind,
-                "message": failed.error,
-            }
-            write_frame(fd, header)
-            continue
-        write_frame(fd, {"index": index, "status": "ok"}, payload)
+    with os.fdopen(int(request["case_fd"]), "rb") as cases:
+        for line in cases:  # one case at a time, sent when it starts
+            item = json.loads(line)
+            _run(item, submission, data_guard, fd)
     return 0
+
+
+def _run(item: dict[str, Any], submission: Any, data_guard: DataGuard, fd: int) -> None:
+    """Run one case and send its frame: the outputs, or what went wrong."""
+    from autograder.outputs import normalize
+    from autograder.protocol import encode_outputs, write_frame
+    from autograder.runner import describe_error
+
+    index = int(item["index"])
+    try:
+        module = importlib.import_module(item["module"])
+        func = getattr(module, item["function"])
+        rng = np.random.default_rng(int(item["seed"]))
+        args = []
+        if item.get("data"):
+            with np.load(item["data"], allow_pickle=False) as data:
+                args.append({key: data[key] for key in data.files})
+        payload = encode_outputs(normalize(func(submission, rng, *args)))
+    except BaseException as exc:  # noqa: BLE001 - sys.exit and friends fail the case only
+        failed = describe_error(data_guard.explain(exc), submission.folder)
+        header = {"index": index, "status": "error", "kind": failed.kind, "message": failed.error}
+        write_frame(fd, header)
+        return
+    write_frame(fd, {"index": index, "status": "ok"}, payload)
 
 
 if __name__ == "__main__":
