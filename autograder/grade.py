@@ -31,7 +31,7 @@ from autograder.engine import CaseRequest, Engine, EngineLog, Workspace
 from autograder.intake import read_submission
 from autograder.judge import judge_case
 from autograder.outputs import Outputs
-from autograder.profiles import hidden_modules, lock_down, site_dirs
+from autograder.profiles import hidden_modules, installed_modules, lock_down, site_dirs
 from autograder.results import CaseResult, GradeReport
 from autograder.runner import RunOutcome
 from autograder.sandbox import Limits, Plan, plan, python_paths
@@ -68,9 +68,10 @@ class Grader:
 
     def profile(self, case: Case) -> frozenset[str]:
         """The modules absent from the case's worker: all that a file it calls may not
-        import (see `autograder.profiles`)."""
+        import and this machine has (see `autograder.profiles`)."""
         config = self.assignment.config
-        return hidden_modules(uses(case, config.files), config.forbidden_imports)
+        hidden = hidden_modules(uses(case, config.files), config.forbidden_imports)
+        return hidden & installed_modules(tuple(site_dirs(python_paths())))
 
     def timeout_of(self, case: Case) -> float:
         """The case's own time limit, or the assignment's."""

@@ -18,6 +18,7 @@ Two ways to take a package out of a worker's view, chosen by the sandbox:
 
 from __future__ import annotations
 
+import functools
 import grp
 import os
 import re
@@ -39,6 +40,19 @@ def hidden_modules(
     """The top-level modules absent from the worker of a case that calls ``files``: every
     module one of them may not import."""
     return frozenset(m for f in files for m in forbidden.get(f, ()))
+
+
+@functools.cache
+def installed_modules(sites: tuple[str, ...]) -> frozenset[str]:
+    """The top-level modules the site folders hold: hiding any other is a no-op, and
+    must not split the cases into more workers than the machine needs."""
+    found = set()
+    for site in sites:
+        try:
+            found |= {stem(name) for name in os.listdir(site)}
+        except OSError:
+            continue
+    return frozenset(found)
 
 
 def stem(entry: str) -> str:

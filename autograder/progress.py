@@ -8,7 +8,8 @@ import time
 
 
 class Progress:
-    """``[#####.....] 12/40 <what>, 7 s``, redrawn in place; a newline when done."""
+    """``[#####.....] 12/40 <what>, 7 s``, redrawn in place on a terminal; elsewhere (a
+    log, a pipe) one line when done."""
 
     def __init__(self, total: int, what: str, width: int = 30) -> None:
         self.total, self.what, self.width = total, what, width
@@ -21,6 +22,11 @@ class Progress:
         self.show()
 
     def show(self) -> None:
+        if not sys.stderr.isatty():
+            if self.done >= self.total:
+                elapsed = time.monotonic() - self.start
+                sys.stderr.write(f"{self.done}/{self.total} {self.what}, {elapsed:.0f} s\n")
+            return
         filled = int(self.width * self.done / max(self.total, 1))
         bar = "#" * filled + "." * (self.width - filled)
         elapsed = time.monotonic() - self.start
