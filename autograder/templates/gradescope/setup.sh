@@ -43,8 +43,10 @@ fi
 say "creating $VENV and installing $(wc -l < "$SOURCE/requirements.txt") pinned packages"
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
+CPU_INDEX=()  # torch's CPU builds live on PyTorch's own index
+grep -q '+cpu' "$SOURCE/requirements.txt" && CPU_INDEX=(--extra-index-url https://download.pytorch.org/whl/cpu)
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-cache-dir \
-    --extra-index-url https://download.pytorch.org/whl/cpu -r "$SOURCE/requirements.txt"
+    "${CPU_INDEX[@]}" -r "$SOURCE/requirements.txt"
 chmod -R a+rX /opt/dlcourse
 
 id dlgrader >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin dlgrader
