@@ -203,19 +203,16 @@ def batchnorm_forward(
 
 
 def batchnorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of batch normalization in training mode.
+    """Backward pass of batch normalization in training mode: dx, dgamma and dbeta from
+    dout = dL/dout. The batch mean and variance depend on every example, so dx[n]
+    collects gradient through x_hat[n] and through both statistics. Derive it on paper
+    from the computation graph (README, Task 7), simplify, then write it vectorized:
+    no loop. Check it with `dlkit.gradcheck`.
 
-    With g = dout * gamma (the gradient at x_hat), the gradient through the batch
-    statistics simplifies to
-
-        dx = inv_std / N * (N g - sum(g) - x_hat * sum(g * x_hat)),
-
-    sums over the batch axis; dgamma = sum(dout * x_hat), dbeta = sum(dout).
-
-    Inputs:  dout (N, D), the cache.
+    Inputs:  dout (N, D), the cache from `batchnorm_forward`.
     Returns: dx (N, D), dgamma (D,), dbeta (D,).
     """
-    # BEGIN SOLUTION: the simplified formula above, every sum over axis 0
+    # BEGIN SOLUTION: your derivation, vectorized; every sum over the batch axis (axis 0)
     x_hat, gamma, inv_std = cache
     n = dout.shape[0]
     g = dout * gamma
@@ -244,13 +241,14 @@ def layernorm_forward(
 
 
 def layernorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of layer normalization: batch normalization's formula with the sums
-    taken over the features (axis 1) for dx; dgamma and dbeta still sum over the batch.
+    """Backward pass of layer normalization: the derivation of batch normalization's,
+    with the statistics taken over each example's features (axis 1) instead of over the
+    batch; dgamma and dbeta still sum over the batch.
 
     Inputs:  dout (N, D), the cache.
     Returns: dx (N, D), dgamma (D,), dbeta (D,).
     """
-    # BEGIN SOLUTION: the batchnorm dx formula along axis 1 (D features, keepdims)
+    # BEGIN SOLUTION: your batchnorm derivation along axis 1 (D features, keepdims)
     x_hat, gamma, inv_std = cache
     d = dout.shape[1]
     g = dout * gamma

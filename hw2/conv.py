@@ -90,16 +90,14 @@ def conv_backward_naive(
 def conv_forward_fast(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
 ) -> tuple[np.ndarray, Cache]:
-    """The same convolution as one matrix product (im2col).
+    """The same convolution as `conv_forward_naive` (same inputs, same output), with no
+    Python loop: gather the windows of the padded input (im2col; ``sliding_window_view``
+    gives them without copying) and compute every output with one matrix product.
 
-    ``sliding_window_view(xp, (KH, KW), axis=(2, 3))[:, :, ::s, ::s]`` is a view of
-    every window, shape (N, C, H', W', KH, KW), made without copying; contracting its
-    (C, KH, KW) axes with those of w (``np.tensordot``) computes all outputs at once.
-    No Python loop.
-
-    Returns: out (N, F, H', W'), and a cache.
+    Inputs:  x (N, C, H, W), w (F, C, KH, KW), b (F,), stride s, padding p.
+    Returns: out (N, F, H', W'), and a cache for `conv_backward_fast`.
     """
-    # BEGIN SOLUTION: a strided view of the windows, one tensordot, the bias broadcast
+    # BEGIN SOLUTION: every window at once, one matrix product, the bias broadcast
     _, _, kh, kw = w.shape
     output_size(x.shape[2], kh, stride, pad)  # each raises when the kernel does not fit
     output_size(x.shape[3], kw, stride, pad)
@@ -112,17 +110,14 @@ def conv_forward_fast(
 
 
 def conv_backward_fast(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of `conv_forward_fast`.
+    """Backward pass of `conv_forward_fast`: the same gradients as `conv_backward_naive`,
+    with no loop over examples, filters or output positions (a loop over the KH * KW
+    kernel offsets is fine: it is 9 steps for a 3x3 kernel).
 
-    dw is one tensordot of dout with the windows (over N, H', W'). For dx, each kernel
-    offset (u, v) sends ``sum_f dout[:, f] w[f, :, u, v]`` to the strided slice
-    ``dxp[:, :, u : u + s H' : s, v : v + s W' : s]``: a loop over the KH * KW offsets
-    (9 for a 3x3 kernel), each step one product over F. Crop the padding at the end.
-    db[f] is the sum of dout[:, f] over (N, H', W'), as in the naive version.
-
+    Inputs:  dout (N, F, H', W'), the cache.
     Returns: dx (N, C, H, W), dw (F, C, KH, KW), db (F,).
     """
-    # BEGIN SOLUTION: dw by tensordot with the windows; dx by a loop over kernel offsets
+    # BEGIN SOLUTION: no loop over positions (a loop over the kernel offsets is fine)
     x_shape, xp, windows, w, stride, pad = cache
     _, _, kh, kw = w.shape
     _, _, ho, wo = dout.shape
