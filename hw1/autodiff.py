@@ -17,6 +17,11 @@ class Value:
     ``data``: the number; ``grad``: accumulated by `backward`, 0 until then;
     ``_parents``: the Values this one was computed from; ``_backward``: a function that
     adds this node's contribution to its parents' ``grad`` given ``self.grad``.
+
+    Each operation builds its result ``out = Value(result, parents, op)`` (given in the
+    stubs), then sets ``out._backward`` to a function of no arguments that adds to each
+    parent's ``grad`` (``+=``: a parent used twice gets both contributions), and
+    returns ``out``.
     """
 
     def __init__(self, data: float, parents: tuple[Value, ...] = (), op: str = "") -> None:
@@ -128,7 +133,10 @@ class Value:
         all its parents), then call each node's ``_backward`` in *reverse* order. A node
         used twice (x * x) must receive both contributions before passing them on.
         Visit each node once, and do not recurse in Python on deep graphs: an explicit
-        stack avoids the recursion limit.
+        stack avoids the recursion limit (the graph may be thousands of nodes deep).
+
+        It zeroes nothing: the other nodes' ``grad`` accumulate across calls, as in
+        PyTorch (set them to 0 yourself before a second backward pass).
         """
         # BEGIN SOLUTION: iterative post-order DFS for the topological order, then reverse
         order: list[Value] = []

@@ -82,7 +82,8 @@ def train(
       3. update every parameter with the chosen optimizer, each parameter with its
          own config dict (its own optimizer state), built once before training from
          ``{"lr": ..., **config.hyper}``;
-      4. record the loss and the learning rate in the history.
+      4. record the loss and this step's learning rate in the history (``history.lr[k]``
+         is the schedule's value at step k, the one the update used, not config.lr).
     After each epoch, record the training and validation accuracy; when the validation
     accuracy matches or beats the best so far (a tie goes to the later epoch, which has
     trained longer), remember a *copy* of every parameter (and of the batch

@@ -191,10 +191,14 @@ def train_digits_cnn(X_train: np.ndarray, y_train: np.ndarray, seed: int) -> Dig
     the same for the held-out images): a network trained on what it is given does not
     notice.
 
+    Reproducible from ``seed``: call ``torch.manual_seed(seed)`` first, so that the
+    initial weights, the augmentation's shifts and the batch order all follow from it
+    (the same seed gives the same network).
+
     Inputs:  X_train (N, 64) pixels 0..16, y_train (N,) in 0..9, a seed for torch.
     Returns: the trained DigitsCNN.
     """
-    # BEGIN SOLUTION: seed torch, scale with digits_images, fit a DigitsCNN, return it
+    # BEGIN SOLUTION: scale with digits_images, fit a DigitsCNN, return it
     torch.manual_seed(seed)
     model = DigitsCNN()
     fit(model, digits_images(X_train), torch.tensor(y_train), CNNConfig(), seed)
