@@ -62,9 +62,23 @@ def requirements(assignment: Assignment) -> str:
     return "".join(pins[r.lower()] + "\n" for r in assignment.config.requirements)
 
 
+# The handout's `make experiments`, where the assignment has an experiments script: it
+# runs with the handout's own environment (a bare `python -m` may lack matplotlib).
+EXPERIMENTS_TARGET = """
+#   make experiments   run {{name}}.experiments with your code; figures go to plots/
+.PHONY: experiments
+experiments: $(NEEDS_SETUP)
+	$(THREADS) $(PY) -m {{name}}.experiments --out plots
+"""
+
+
 def _render(template: str, assignment: Assignment) -> str:
     files = ", ".join(f"`{f}`" for f in assignment.config.files)
     values = {"name": assignment.name, "title": assignment.config.title, "files": files}
+    has_experiments = (assignment.folder / "experiments.py").is_file()
+    values["experiments"] = (
+        EXPERIMENTS_TARGET.replace("{{name}}", assignment.name) if has_experiments else ""
+    )
     text = (TEMPLATES / template).read_text()
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", value)

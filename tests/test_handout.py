@@ -76,6 +76,19 @@ def test_the_handout_pins_its_requirements(assignment: Assignment, handout: Path
     assert all("==" in line for line in lines)
 
 
+def test_make_experiments_exists_where_the_assignment_has_experiments(
+    assignment: Assignment, handout: Path
+) -> None:
+    """Students run the experiments with the handout's environment, not a bare python."""
+    run = subprocess.run(
+        ["make", "-n", "experiments"], cwd=handout, capture_output=True, text=True, timeout=60
+    )
+    if (assignment.folder / "experiments.py").is_file():
+        assert f"-m {assignment.name}.experiments --out plots" in run.stdout, run.stderr
+    else:
+        assert run.returncode != 0 and "experiments" in run.stderr
+
+
 def _pytest_in(folder: Path, target: str = "test") -> subprocess.CompletedProcess[str]:
     # The handout's own command, with this interpreter standing in for its .venv.
     return subprocess.run(
