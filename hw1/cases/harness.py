@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.passes import changed_in_place
+
 AFFINE = ("dx", "dw", "db")  # the gradients a backward pass returns, named
 NORM = ("dx", "dgamma", "dbeta")
 
@@ -26,17 +28,21 @@ def optimizer_run(
     state: Sequence[str],
     lrs: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """Steps of ``update`` on a given sequence of gradients: every iterate, the named
-    state entries at the end, and ``w`` as it is afterwards (updates must not change it)."""
-    w0, original = w, w.copy()
+    """Steps of ``update`` on a given sequence of gradients: every iterate and the named
+    state entries at the end. Each step gets its own copies of ``w`` and the gradient,
+    and an update that changes them in place is named (the caller keeps the old
+    weights, and the next optimizer's run starts from the same ``w``)."""
     iterates = []
     for i, g in enumerate(grads):
         if lrs is not None:
             config["lr"] = lrs[i]
-        w, config = update(w, g, config)
+        given = [np.copy(w), np.copy(g)]
+        new_w, config = update(*given, config)
+        changed_in_place(update, [w, g], given)
+        w = new_w
         iterates.append(np.array(w))
     kept = {key: config[key] for key in state if key in config}
-    return {"iterates": iterates, "state": kept, "w_unchanged": np.array_equal(w0, original)}
+    return {"iterates": iterates, "state": kept}
 
 
 def mlp_with_params(

@@ -64,3 +64,58 @@ def test_a_wrong_number_of_gradients_says_what_to_return() -> None:
             np.random.default_rng(0),
             ("dx", "dw", "db"),
         )
+
+
+def relu_forward_in_place(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    np.maximum(x, 0, out=x)
+    return x, x
+
+
+def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    return dout * (cache > 0)
+
+
+def relu_backward_in_place(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    dout *= cache > 0
+    return dout
+
+
+def test_a_forward_that_changes_its_input_is_named_and_the_input_kept() -> None:
+    """An in-place ReLU is reported as such, not as a wrong answer of the next check on
+    the same input (which gets its own copy)."""
+    x = np.array([-1.0, 2.0, -3.0])
+    with pytest.raises(ValueError) as caught:
+        layer_check(relu_forward_in_place, relu_backward, (x,), np.random.default_rng(0))
+    assert str(caught.value) == (
+        "relu_forward_in_place changed its input x in place: compute a new array instead "
+        "(the caller still needs the original)"
+    )
+    np.testing.assert_array_equal(x, [-1.0, 2.0, -3.0])
+
+
+def test_a_backward_that_changes_dout_is_named() -> None:
+    x = np.array([-1.0, 2.0])
+    with pytest.raises(ValueError, match="relu_backward_in_place changed its input dout"):
+        layer_check(_relu, relu_backward_in_place, (x,), np.random.default_rng(0))
+
+
+def _relu(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.maximum(x, 0), x
+
+
+def test_an_optimizer_that_updates_w_in_place_is_named_and_the_next_run_is_clean() -> None:
+    from hw1.cases.harness import optimizer_run
+
+    def sgd_in_place(w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.ndarray, dict]:
+        w -= config["lr"] * dw
+        return w, config
+
+    def sgd(w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.ndarray, dict]:
+        return w - config["lr"] * dw, config
+
+    w, grads = np.ones(3), [np.full(3, 0.5)]
+    with pytest.raises(ValueError, match="sgd_in_place changed its input w in place"):
+        optimizer_run(sgd_in_place, w, grads, {"lr": 0.1}, ())
+    np.testing.assert_array_equal(w, np.ones(3))  # the next optimizer starts from here
+    got = optimizer_run(sgd, w, grads, {"lr": 0.1}, ())
+    np.testing.assert_allclose(got["iterates"][0], np.full(3, 0.95))
