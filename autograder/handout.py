@@ -62,6 +62,8 @@ def requirements(assignment: Assignment) -> str:
     return "".join(pins[r.lower()] + "\n" for r in assignment.config.requirements)
 
 
+WRITTEN = "written.md"  # an assignment's written questions, with room for the answers
+
 # The handout's `make experiments`, where the assignment has an experiments script: it
 # runs with the handout's own environment (a bare `python -m` may lack matplotlib).
 EXPERIMENTS_TARGET = """
@@ -112,7 +114,7 @@ def tasks(assignment: Assignment) -> dict[str, list[str]]:
 def write_stub_package(assignment: Assignment, target: Path) -> Path:
     """The assignment package as students get it (stubs, no hidden cases) at ``target``,
     with ``tasks.json`` listing each submitted file's tasks."""
-    copy_tree(assignment.folder, target, skip=HIDDEN + ("README.md",), stubs=True)
+    copy_tree(assignment.folder, target, skip=HIDDEN + ("README.md", WRITTEN), stubs=True)
     (target / TASKS_FILE).write_text(json.dumps(tasks(assignment), indent=2) + "\n")
     return target
 
@@ -144,6 +146,8 @@ def build(name: str, dist: Path, refresh: bool = True) -> Path:
     copy_tree(engine, out / "autograder", skip=skip)
     copy_tree(Path(dlkit.__file__).parent, out / "dlkit")
     depends.vendor(assignment.config.depends, out)
+    if (assignment.folder / WRITTEN).is_file():  # the written part's template, beside README
+        shutil.copyfile(assignment.folder / WRITTEN, out / WRITTEN)
     readme = (assignment.folder / "README.md").read_text()
     (out / "README.md").write_text(
         readme.rstrip("\n") + "\n" + _render("COMMANDS.md.tmpl", assignment)

@@ -141,4 +141,9 @@ def main(name: str, output: Path | None = None) -> int:
         for file in assignment.config.files:
             zf.write(assignment.folder / file, file)
     print(f"wrote {archive} with {', '.join(assignment.config.files)}: upload it to Gradescope")
+    if (assignment.folder.parent / "written.md").is_file():
+        print(
+            "the written answers (written.md, exported as a PDF) go to the separate written "
+            "assignment on Gradescope"
+        )
     return 0

@@ -89,6 +89,20 @@ def test_make_experiments_exists_where_the_assignment_has_experiments(
         assert run.returncode != 0 and "experiments" in run.stderr
 
 
+def test_the_written_questions_sit_beside_the_readme_which_says_where_they_go(
+    assignment: Assignment, handout: Path
+) -> None:
+    readme = (handout / "README.md").read_text()
+    assert "## Handing in" in readme
+    assert not (handout / assignment.name / "written.md").exists()
+    if (assignment.folder / "written.md").is_file():
+        written = (handout / "written.md").read_text()
+        assert "**Answer:**" in written and "1. " in written
+        assert "written.md" in readme and "PDF" in readme
+    else:
+        assert not (handout / "written.md").exists() and "no written part" in readme
+
+
 def _pytest_in(folder: Path, target: str = "test") -> subprocess.CompletedProcess[str]:
     # The handout's own command, with this interpreter standing in for its .venv.
     return subprocess.run(
