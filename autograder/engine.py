@@ -177,12 +177,13 @@ class Engine:
         # -P: the worker's writable folder must not shadow the engine on sys.path.
         argv = [self.plan.python, "-P", "-m", "autograder.worker", str(request)]
         readable = [str(self.ws.package_root), str(self.ws.engine_root), str(self.ws.control)]
-        sites = profiles.site_dirs(python_paths())
+        interpreter = python_paths()
+        sites = profiles.site_dirs(interpreter)
         mask = profiles.bwrap_args(sites, hidden, self.protected_data) if self.plan.bwrap else []
         # packages locked by group (by this run or an earlier one), less the hidden ones
         groups = profiles.groups_for(hidden) if self.plan.uid is not None else []
         command = self.plan.command(
-            argv, readable + python_paths(), [str(self.ws.work)], str(self.ws.work), mask, groups
+            argv, readable + interpreter, [str(self.ws.work)], str(self.ws.work), mask, groups
         )
         process = subprocess.Popen(
             command,

@@ -66,12 +66,16 @@ class Grader:
         would import (read once: `make grade` reuses one grader for many submissions)."""
         return read_sources(self.package_src, self.assignment.config.files)
 
+    @functools.cached_property
+    def installed(self) -> frozenset[str]:
+        """The top-level modules this machine's site folders hold (read once)."""
+        return installed_modules(tuple(site_dirs(python_paths())))
+
     def profile(self, case: Case) -> frozenset[str]:
         """The modules absent from the case's worker: all that a file it calls may not
         import and this machine has (see `autograder.profiles`)."""
         config = self.assignment.config
-        hidden = hidden_modules(uses(case, config.files), config.forbidden_imports)
-        return hidden & installed_modules(tuple(site_dirs(python_paths())))
+        return hidden_modules(uses(case, config.files), config.forbidden_imports) & self.installed
 
     def timeout_of(self, case: Case) -> float:
         """The case's own time limit, or the assignment's."""
@@ -282,8 +286,9 @@ class Grader:
                 self._add_hidden_cases(package_root / name, sandbox)
             # one worker per import profile: a case's worker sees only the packages
             # that every file it calls may import
-            for hidden in dict.fromkeys(self.profile(c) for c in cases):
-                group = [c for c in cases if self.profile(c) == hidden]
+            profile = {c.name: self.profile(c) for c in cases}
+            for hidden in dict.fromkeys(profile.values()):
+                group = [c for c in cases if profile[c.name] == hidden]
                 requests = [
                     CaseRequest(
                         module=c.func.__module__,

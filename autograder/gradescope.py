@@ -63,8 +63,8 @@ def requirements(assignment: Assignment) -> str:
     dependencies too, as installed with the repo's pins; torch and torchvision as their
     CPU builds (about 210 MB resident on import instead of about 650 MB)."""
     pins = pinned_versions(repo_root() / "pyproject.toml")
-    top = [n for n in dict.fromkeys([*BASE_REQUIREMENTS, *assignment.config.requirements])]
-    top = [n for n in top if n.lower() != "pytest"]
+    listed = dict.fromkeys([*BASE_REQUIREMENTS, *assignment.config.requirements])
+    top = [n for n in listed if n.lower() != "pytest"]
     versions = pinned_closure(top)
     for name in top:
         wanted = pins[name.lower()].split("==")[1]

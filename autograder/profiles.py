@@ -66,13 +66,16 @@ def site_dirs(paths: Iterable[str]) -> list[str]:
     return [p for p in paths if Path(p).name in ("site-packages", "dist-packages")]
 
 
-def hidden_entries(site: str, hidden: frozenset[str]) -> list[str]:
-    """The entries of the folder ``site`` a worker with this profile does not see."""
+def _entries(site: str) -> list[str]:
     try:
-        names = sorted(os.listdir(site))
+        return sorted(os.listdir(site))
     except OSError:
         return []
-    return [n for n in names if stem(n) in hidden or n.startswith(ALWAYS_HIDDEN_PREFIX)]
+
+
+def _hidden(name: str, hidden: frozenset[str]) -> bool:
+    """Whether the site-packages entry ``name`` is out of a worker's view."""
+    return stem(name) in hidden or name.startswith(ALWAYS_HIDDEN_PREFIX)
 
 
 def protected_dirs(sites: Iterable[str], protected: Iterable[str]) -> list[str]:
@@ -93,12 +96,12 @@ def bwrap_args(sites: Iterable[str], hidden: frozenset[str], protected: Iterable
     masked: list[str] = []
     sites = list(sites)
     for site in sites:
-        gone = set(hidden_entries(site, hidden))
-        if not gone:
+        names = _entries(site)
+        if not any(_hidden(name, hidden) for name in names):
             continue
         args += ["--tmpfs", site]
-        for name in sorted(os.listdir(site)):
-            if name not in gone:
+        for name in names:
+            if not _hidden(name, hidden):
                 path = os.path.join(site, name)
                 if os.path.islink(path):
                     args += ["--symlink", os.readlink(path), path]
@@ -126,25 +129,20 @@ def lockdown_requested() -> bool:
     return os.environ.get(LOCKDOWN_ENV) == "1"
 
 
-def lock_down(
-    sites: Iterable[str], hideable: frozenset[str], protected: Iterable[str]
-) -> list[str]:
+def lock_down(sites: Iterable[str], hideable: frozenset[str], protected: Iterable[str]) -> None:
     """As root: give each entry of ``hideable`` modules in the site folders to its own
-    group (mode o-rwx), and the protected data folders to root alone. Returns the
-    modules locked. Idempotent."""
+    group (mode o-rwx), the editable install's entries and the protected data folders to
+    root alone. Idempotent."""
     sites = list(sites)
-    locked = set()
     for site in sites:
-        for name in hidden_entries(site, hideable):
+        for name in (n for n in _entries(site) if _hidden(n, hideable)):
             module = stem(name)
             gid = _ensure_group(group_name(module)) if module in hideable else 0
             _own(os.path.join(site, name), gid)
-            locked.add(module)
         if os.stat(site).st_mode & 0o002:
             raise RuntimeError(f"{site} is writable by everyone: the lockdown cannot hold")
     for path in protected_dirs(sites, protected):
         _own(path, 0)
-    return sorted(locked)
 
 
 def _own(path: str, gid: int) -> None:

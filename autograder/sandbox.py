@@ -85,11 +85,6 @@ class Plan:
     def summary(self) -> str:
         return "; ".join(self.notes)
 
-    @property
-    def hides_packages(self) -> bool:
-        """Whether a worker's import profile takes packages out of its view."""
-        return self.bwrap is not None or self.lockdown
-
     def command(
         self,
         argv: Sequence[str],
