@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from autograder.assignment import CONFIG_FILE, Assignment
+from autograder.cases import case_seed
 from autograder.handout import build, write_stub_package
+from autograder.judge import grade_in_process
 from autograder.submission import Submission, load_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,3 +34,43 @@ def stubs(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> S
 def handout(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built handout folder (the zip sits beside it)."""
     return build(assignment.name, tmp_path_factory.mktemp("dist"), refresh=False)
+
+
+class Mutant:
+    """The reference with one plausible student bug, loaded as a package of its own.
+
+    ``make(file, old, new)`` copies the reference, replaces the one occurrence of
+    ``old`` in ``file`` by ``new`` and loads the copy; ``public_failures(sub)`` grades it
+    on the public cases in this process and returns {case label: message} of the cases
+    it fails. A bug a README or docstring rules out must appear there: a student learns
+    each stated rule from a public case, never from a hidden "wrong answer".
+    """
+
+    def __init__(self, assignment: Assignment, root: Path) -> None:
+        self.assignment = assignment
+        self.root = root
+        self.count = 0
+
+    def make(self, file: str, old: str, new: str) -> Submission:
+        source = Submission.installed(self.assignment.name).folder
+        self.count += 1
+        folder = self.root / f"m{self.count}" / self.assignment.name
+        shutil.copytree(source, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        path = folder / file
+        text = path.read_text()
+        assert text.count(old) == 1, f"{file}: the text to replace occurs {text.count(old)} times"
+        path.write_text(text.replace(old, new))
+        return load_package(folder, f"{self.assignment.name}_mutant{self.count}")
+
+    def public_failures(self, sub: Submission) -> dict[str, str]:
+        name = self.assignment.name
+        reference = Submission.installed(name)
+        cases = self.assignment.public_cases()
+        report = grade_in_process(cases, sub, reference, lambda c: case_seed(name, c))
+        return {t.name: t.output for t in report.tests if t.score < t.max_score}
+
+
+@pytest.fixture
+def mutants(tmp_path: Path) -> Callable[[str], Mutant]:
+    """``mutants("hw1")`` is a `Mutant` maker for hw1, writing its copies under tmp_path."""
+    return lambda name: Mutant(Assignment.load(name), tmp_path / name)
