@@ -129,6 +129,12 @@ def _submit(args: argparse.Namespace) -> int:
     return submit.main(args.assignment, args.output)
 
 
+def _bring(args: argparse.Namespace) -> int:
+    from autograder import bring
+
+    return bring.main(args.assignment, args.source)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -139,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "grade": (_grade, "grade a folder of submissions (default: the samples)"),
         "check": (_check, "grade your work on the public cases, as Gradescope will"),
         "submit": (_submit, "check your files and zip them for upload"),
+        "bring": (_bring, "copy your own files of the earlier assignment this one builds on"),
     }
     for verb, (func, text) in commands.items():
         sub = verbs.add_parser(verb, help=text)
@@ -153,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument(
                 "--fresh", action="store_true", help="drop the results of earlier runs first"
             )
+        if verb == "bring":
+            sub.add_argument("source", type=Path, help="your earlier handout folder or zip")
         if verb == "submit":
             sub.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)

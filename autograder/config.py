@@ -12,6 +12,9 @@ from typing import Any
 
 from autograder.cases import VISIBILITIES
 
+# How a handout holds the modules of the earlier assignments it builds on
+DEPENDS_IN_HANDOUT = ("own", "reference")
+
 
 class ConfigError(ValueError):
     """The assignment's configuration is invalid; the message says which key and why."""
@@ -32,8 +35,12 @@ class AssignmentConfig:
         by then are not run (Gradescope stops an autograder after 10 minutes).
     protected_data: path fragments of data set files that submitted code may not open
         while graded (it gets its data from the grader).
-    depends: modules of earlier assignments this one builds on ("hw1.layers"), shipped
-        solved with the handout and the grader (see `autograder.depends`).
+    depends: modules of earlier assignments this one builds on ("hw1.layers"); the
+        grader always runs their reference (see `autograder.depends`).
+    depends_in_handout: what the handout holds in their place: "own" (placeholders; the
+        students bring their own files with `make hw1 FROM=...`, see `autograder.bring`)
+        or "reference" (the solutions: build the handout only after the earlier
+        assignment's last late day).
     hidden_visibility: when Gradescope shows students the hidden cases' names, scores
         and fixed verdicts: "visible" (at once), "after_due_date", "after_published" or
         "hidden" (never). Public cases are always visible.
@@ -49,6 +56,7 @@ class AssignmentConfig:
     budget_s: float = 480.0
     protected_data: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    depends_in_handout: str = "own"
     hidden_visibility: str = "visible"
     results_visibility: str = "visible"
 
@@ -89,6 +97,11 @@ class AssignmentConfig:
             raise ConfigError(
                 f"{source}: depends entries must read 'package.module', got {malformed}"
             )
+        shipped = str(raw.get("depends_in_handout", "own"))
+        if shipped not in DEPENDS_IN_HANDOUT:
+            raise ConfigError(
+                f"{source}: depends_in_handout must be one of {DEPENDS_IN_HANDOUT}, got {shipped!r}"
+            )
         shown = {k: str(raw.get(k, "visible")) for k in ("hidden_visibility", "results_visibility")}
         for key, value in shown.items():
             if value not in VISIBILITIES:
@@ -96,6 +109,7 @@ class AssignmentConfig:
         return cls(
             **shown,
             depends=depends,
+            depends_in_handout=shipped,
             protected_data=tuple(str(p) for p in raw.get("protected_data", ())),
             budget_s=budget,
             memory_mb=memory,

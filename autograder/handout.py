@@ -16,7 +16,7 @@ from pathlib import Path
 
 import autograder
 import dlkit
-from autograder import depends, fixtures
+from autograder import bring, depends, fixtures
 from autograder.assignment import TASKS_FILE, Assignment
 from autograder.regions import find_regions, make_stub
 
@@ -74,12 +74,29 @@ experiments: $(NEEDS_SETUP)
 """
 
 
+# The handout's `make hw1 FROM=...`, where students bring their own files of an earlier
+# assignment that this one builds on (`autograder.bring`).
+BRING_TARGET = """
+#   make {{package}} FROM=dir   copy your own {{package}} files in (dir: your {{package}} handout)
+.PHONY: {{package}}
+{{package}}: $(NEEDS_SETUP)
+	@test -n "$(FROM)" || { echo "usage: make {{package}} FROM=path/to/your/{{package}}"; exit 2; }
+	$(PY) -m autograder bring {{name}} "$(FROM)"
+"""
+
+
 def _render(template: str, assignment: Assignment) -> str:
-    files = ", ".join(f"`{f}`" for f in assignment.config.files)
-    values = {"name": assignment.name, "title": assignment.config.title, "files": files}
+    config = assignment.config
+    files = ", ".join(f"`{f}`" for f in config.files)
+    values = {"name": assignment.name, "title": config.title, "files": files}
     has_experiments = (assignment.folder / "experiments.py").is_file()
     values["experiments"] = (
         EXPERIMENTS_TARGET.replace("{{name}}", assignment.name) if has_experiments else ""
+    )
+    brought = depends.packages(config.depends) if config.depends_in_handout == "own" else []
+    values["bring"] = "".join(
+        BRING_TARGET.replace("{{package}}", package).replace("{{name}}", assignment.name)
+        for package in brought
     )
     text = (TEMPLATES / template).read_text()
     for key, value in values.items():
@@ -145,7 +162,11 @@ def build(name: str, dist: Path, refresh: bool = True) -> Path:
     )
     copy_tree(engine, out / "autograder", skip=skip)
     copy_tree(Path(dlkit.__file__).parent, out / "dlkit")
-    depends.vendor(assignment.config.depends, out)
+    config = assignment.config
+    if config.depends_in_handout == "reference":  # the earlier solutions, released
+        depends.vendor(config.depends, out)
+    else:  # students bring their own files: `make hw1 FROM=...`
+        bring.write_placeholders(name, config.depends, out)
     if (assignment.folder / WRITTEN).is_file():  # the written part's template, beside README
         shutil.copyfile(assignment.folder / WRITTEN, out / WRITTEN)
     readme = (assignment.folder / "README.md").read_text()

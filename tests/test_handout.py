@@ -29,8 +29,12 @@ def _secret_lines(assignment: Assignment) -> set[str]:
     for package in ("autograder", "dlkit"):  # shipped code: its lines are public anyway
         for path in (assignment.folder.parent / package).rglob("*.py"):
             public |= {line.strip() for line in path.read_text().splitlines()}
-    for module in assignment.config.depends:  # earlier solutions, shipped on purpose
-        public |= {line.strip() for line in source_file(module).read_text().splitlines()}
+    for module in assignment.config.depends:
+        source = source_file(module).read_text()
+        if assignment.config.depends_in_handout == "reference":  # released on purpose
+            public |= {line.strip() for line in source.splitlines()}
+        else:  # students bring their own: the earlier solutions must not be here
+            secret |= set(solution_lines(source, module))
     for path in assignment.folder.rglob("*.py"):
         source = path.read_text()
         inside = set(solution_lines(source, str(path)))
@@ -114,11 +118,32 @@ def _pytest_in(folder: Path, target: str = "test") -> subprocess.CompletedProces
     )
 
 
+def _bring_earlier_work(assignment: Assignment, folder: Path) -> None:
+    """Bring the earlier assignments' files this one builds on, as a student would: the
+    reference stands for a student's finished hw1."""
+    if assignment.config.depends_in_handout != "own":
+        return
+    for package in sorted({m.split(".")[0] for m in assignment.config.depends}):
+        source = Path(source_file(f"{package}.__init__")).parent
+        run = subprocess.run(
+            ["make", "-s", package, f"FROM={source}", f"PY={sys.executable}"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "copied" in run.stdout
+
+
 def test_every_stub_imports_and_every_public_case_says_not_implemented(
-    assignment: Assignment, handout: Path
+    assignment: Assignment, handout: Path, tmp_path: Path
 ) -> None:
     for path in (handout / assignment.name).rglob("*.py"):
         compile(path.read_text(), str(path), "exec")
+    if assignment.config.depends:
+        handout = shutil.copytree(handout, tmp_path / assignment.name)
+        _bring_earlier_work(assignment, handout)
     run = _pytest_in(handout)
     n, files = len(assignment.public_cases()), len(assignment.config.files)
     assert run.returncode != 0, run.stdout + run.stderr
@@ -135,6 +160,7 @@ def test_the_handout_filled_with_the_reference_passes(
     shutil.copytree(handout, filled)
     for path in assignment.module_paths():
         shutil.copyfile(path, filled / assignment.name / path.name)
+    _bring_earlier_work(assignment, filled)
     run = _pytest_in(filled)
     n = len(assignment.public_cases()) + len(assignment.config.files)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -168,6 +194,7 @@ def test_make_check_and_make_submit_in_the_filled_handout(
     assert refused.returncode != 0 and "nothing is implemented yet" in refused.stderr
     for path in assignment.module_paths():
         shutil.copyfile(path, filled / assignment.name / path.name)
+    _bring_earlier_work(assignment, filled)
     check = _pytest_in(filled, "check")
     points = sum(c.points for c in assignment.public_cases())
     assert check.returncode == 0, check.stdout + check.stderr
