@@ -148,7 +148,11 @@ def _grade_one(args: tuple[Path, Submission, Path]) -> tuple[str, dict[str, Any]
         (folder / "results.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
     _describe(folder, submission)
     log = [f"submission: {submission.path}", report.output]
-    log += [f"--- {key} ---\n{value}" for key, value in report.extra.items() if value]
+    log += [
+        f"--- {key} ---\n{value}"
+        for key, value in report.extra.items()
+        if value and isinstance(value, str)  # "printed" repeats worker_output by case
+    ]
     (folder / "log.txt").write_text("\n".join(log) + "\n")
     return submission.label, report.to_json()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import autograder
 from autograder.assignment import Assignment
 from autograder.grade import Grader
-from autograder.report import score_table
+from autograder.report import printed_section, score_table
 
 
 def main(name: str) -> int:
@@ -21,6 +21,9 @@ def main(name: str) -> int:
     grader = Grader.for_public_cases(name, engine_root)
     report = grader.grade(assignment.folder)
     print(score_table(report, title=f"{assignment.config.title}: public cases"))
+    printed = printed_section(report.extra.get("printed", {}))
+    if printed:
+        print(printed)
     print(report.output)
     print(
         "Gradescope runs these cases and hidden ones on other inputs; "

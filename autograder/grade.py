@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from autograder.intake import read_submission
 from autograder.judge import judge_case
 from autograder.outputs import Outputs
 from autograder.profiles import hidden_modules, installed_modules, lock_down, site_dirs
+from autograder.protocol import printed_by_case
 from autograder.results import CaseResult, GradeReport
 from autograder.runner import RunOutcome
 from autograder.sandbox import Limits, Plan, plan, python_paths
@@ -227,11 +229,31 @@ class Grader:
         lines = [f"Sandbox: {sandbox.summary()}."]
         lines += [f"Problem: {p}" for p in dict.fromkeys(problems.values())]
         lines += [f"Note: {n}" for n in intake.notes]
-        extra = {"worker_output": log.stdout.decode("utf-8", "replace")}
+        printed = printed_by_case(bytes(log.stdout))
+        extra: dict[str, Any] = {
+            "worker_output": "".join(
+                f"--- {self._label_of(key)} ---\n{text}" if key else text
+                for key, text in printed.items()
+                if text.strip()
+            ),
+            # for `make check` only: on Gradescope, prints could carry a graded case's inputs
+            "printed": {
+                c.label: printed[f"{c.func.__module__}:{c.func.__name__}"]
+                for c in self.cases
+                if printed.get(f"{c.func.__module__}:{c.func.__name__}", "").strip()
+            },
+        }
         if log.evaluation:
             extra["evaluation_log"] = log.evaluation
         tests = [results[c.name] for c in self.cases]
         return GradeReport(tests=tests, output="\n".join(lines), extra=extra)
+
+    def _label_of(self, key: str) -> str:
+        """The label of the case whose function is ``module:function``."""
+        for case in self.cases:
+            if f"{case.func.__module__}:{case.func.__name__}" == key:
+                return case.label
+        return key
 
     def _run(
         self,

@@ -22,6 +22,23 @@ MAX_HEADER = 64 * 1024
 MAX_ENTRIES = 10_000  # arrays in one case's outputs
 
 
+# The worker writes this, then "<module>:<function>", on its own output before each
+# case: what follows, up to the next mark, is what that case's code printed. The
+# submission could print a mark too; it would only mislabel its own prints.
+CASE_MARK = "\x1ecase "
+
+
+def printed_by_case(output: bytes) -> dict[str, str]:
+    """Split a worker's output at the case marks: ``{"module:function": text}``; what
+    came before the first mark (while the files were imported) is under ``""``."""
+    first, *parts = output.decode("utf-8", "replace").split(CASE_MARK)
+    printed = {"": first}
+    for part in parts:
+        case, _, text = part.partition("\n")
+        printed[case] = printed.get(case, "") + text
+    return printed
+
+
 class ProtocolError(ValueError):
     """The worker sent something that is not a well-formed frame."""
 

@@ -8,10 +8,11 @@ or the line a case was running when it ran past the grader's time limit.
 
 from __future__ import annotations
 
+import io
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from functools import cache
 from types import FrameType
 
@@ -22,6 +23,7 @@ from autograder.assignment import Assignment
 from autograder.cases import Case, case_seed
 from autograder.judge import verdict
 from autograder.outputs import Outputs
+from autograder.report import excerpt
 from autograder.runner import RunOutcome, location, run_case
 from autograder.submission import Submission
 from autograder.submit import FileProblem, checked_source
@@ -47,8 +49,25 @@ def check_submitted_file(name: str, filename: str) -> None:
     imports what the grader refuses (the checks of `make submit` and the grader)."""
     try:
         checked_source(Assignment.load(name), filename)
-    except FileProblem as problem:
-        pytest.fail(str(problem), pytrace=False)
+        return
+    except FileProblem as exc:
+        problem = str(exc)
+    pytest.fail(problem, pytrace=False)  # outside the handler: one message, not two
+
+
+class Printed(io.StringIO):
+    """What a case's code prints, kept up to ``cap`` characters: a print in a training
+    loop must not bury the one line that says what failed."""
+
+    def __init__(self, cap: int = 64 * 1024) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def write(self, text: str) -> int:
+        room = self.cap - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        return len(text)
 
 
 class CaseTimeout(BaseException):
@@ -91,19 +110,25 @@ def check_public_case(name: str, case: Case) -> None:
     limit = case.timeout_s or Assignment.load(name).config.case_timeout_s
     outcome: RunOutcome | None = None
     where = ""
+    printed = Printed()
     try:
-        with _time_limit(limit):
+        with redirect_stdout(printed), redirect_stderr(printed), _time_limit(limit):
             outcome = run_case(case, submission, seed)
     except CaseTimeout as exc:  # failed outside this handler: no chained traceback
         where = location(exc, submission.folder)
     if outcome is None:
-        pytest.fail(
+        message = (
             f"timed out after {limit:g} s, the grader's limit for this case (too slow, or an "
-            f"infinite loop){where}",
-            pytrace=False,
+            f"infinite loop){where}"
         )
-    if outcome.error is not None:
-        pytest.fail(outcome.error, pytrace=False)
-    result = verdict(case, outcome.outputs, expected.get(case.name, {}), seed)
-    if not result.passed:
-        pytest.fail(result.message, pytrace=False)
+    elif outcome.error is not None:
+        message = outcome.error
+    else:
+        result = verdict(case, outcome.outputs, expected.get(case.name, {}), seed)
+        if result.passed:
+            return
+        message = result.message
+    lines = excerpt(printed.getvalue())
+    if lines:
+        message += "\nYour code printed (the first lines):\n" + "\n".join(f"    {x}" for x in lines)
+    pytest.fail(message, pytrace=False)

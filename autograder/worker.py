@@ -138,10 +138,14 @@ def main(request_path: str) -> int:
 def _run(item: dict[str, Any], submission: Any, data_guard: DataGuard, fd: int) -> None:
     """Run one case and send its frame: the outputs, or what went wrong."""
     from autograder.outputs import normalize
-    from autograder.protocol import encode_outputs, write_frame
+    from autograder.protocol import CASE_MARK, encode_outputs, write_frame
     from autograder.runner import describe_error
 
     index = int(item["index"])
+    # what the case prints follows this line in the worker's output (`printed_by_case`)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(1, f"{CASE_MARK}{item['module']}:{item['function']}\n".encode())
     try:
         module = importlib.import_module(item["module"])
         func = getattr(module, item["function"])

@@ -178,9 +178,16 @@ def test_make_test_flags_a_forbidden_import_and_stops_an_endless_case(tmp_path: 
         arrays.read_text().replace(signature, signature + "    while True:\n        pass\n")
     )
     calculus.write_text("import sympy\n" + calculus.read_text())
+    logsumexp = "def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:\n"
+    chatty = "    for i in range(100_000):\n        print('step', i)\n    return z\n"
+    arrays.write_text(arrays.read_text().replace(logsumexp, logsumexp + chatty))
     run = _pytest_in(filled)
     assert run.returncode != 0
     assert "calculus.py imports sympy (line 1)" in run.stdout, run.stdout
+    assert "During handling" not in run.stdout  # the import's message, once
+    # a failing case shows the first lines its code printed, not 100,000 of them
+    assert "Your code printed (the first lines):\n    step 0\n" in run.stdout, run.stdout
+    assert "step 10\n" not in run.stdout and len(run.stdout) < 20_000
     assert "timed out after 10 s, the grader's limit for this case" in run.stdout, run.stdout
     assert "(arrays.py, line 34, in softmax)" in run.stdout, run.stdout
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from autograder.report import score_table
+from autograder.protocol import CASE_MARK, printed_by_case
+from autograder.report import excerpt, printed_section, score_table
 from autograder.results import CaseResult, GradeReport
 
 
@@ -32,3 +33,26 @@ def test_a_passed_case_shows_what_its_check_found_but_not_a_bare_passed() -> Non
     assert lines[1].startswith("PASS  2.1 digits")
     assert lines[2] == "      held-out accuracy 99.4% (needs 98%)"
     assert len(lines) == 4
+
+
+def test_a_workers_output_splits_at_the_case_marks() -> None:
+    output = f"importing\n{CASE_MARK}ps0.cases.public:a\nx = 1\n{CASE_MARK}ps0.cases.public:b\n"
+    assert printed_by_case(output.encode()) == {
+        "": "importing\n",
+        "ps0.cases.public:a": "x = 1\n",
+        "ps0.cases.public:b": "",
+    }
+
+
+def test_printed_text_is_cut_to_a_few_short_lines_that_say_how_much_is_left() -> None:
+    text = "".join(f"line {i}\n" for i in range(25)) + "y" * 500
+    shown = excerpt(text, max_lines=3, width=50)
+    assert shown == ["line 0", "line 1", "line 2", "... and 23 more lines"]
+    assert excerpt("z" * 500, width=50) == ["z" * 50 + " ..."]
+    section = printed_section({"1.1 alpha": "hello\n", "1.2 beta": "  \n"})
+    assert section.splitlines() == [
+        "What your code printed, by case (the first lines of each):",
+        "  1.1 alpha:",
+        "    hello",
+    ]
+    assert printed_section({"1.2 beta": ""}) == ""
