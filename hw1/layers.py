@@ -73,7 +73,8 @@ def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
     """Logistic sigmoid ``s(x) = 1 / (1 + exp(-x))``, computed without overflow.
 
     For x >= 0 use 1 / (1 + exp(-x)); for x < 0 the equal exp(x) / (1 + exp(x)), so
-    that exp never sees a large positive argument. Any shape.
+    that exp never sees a large positive argument: the cases make numpy's overflow
+    warning an error (``np.errstate(over="raise")``). Any shape.
     """
     # BEGIN SOLUTION: branch on the sign with np.where, exponentiating -|x| only
     e = np.exp(-np.abs(x))

@@ -62,10 +62,11 @@ class Mutant:
         path.write_text(text.replace(old, new))
         return load_package(folder, f"{self.assignment.name}_mutant{self.count}")
 
-    def public_failures(self, sub: Submission) -> dict[str, str]:
+    def public_failures(self, sub: Submission, trained: bool = False) -> dict[str, str]:
+        """Cases judged on trained weights (seconds each) run only with ``trained``."""
         name = self.assignment.name
         reference = Submission.installed(name)
-        cases = self.assignment.public_cases()
+        cases = [c for c in self.assignment.public_cases() if trained or c.needs_expected]
         report = grade_in_process(cases, sub, reference, lambda c: case_seed(name, c))
         return {t.name: t.output for t in report.tests if t.score < t.max_score}
 

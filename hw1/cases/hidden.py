@@ -54,7 +54,7 @@ def relu_and_leaky_relu_3d(sub, rng):
     }
 
 
-@weight(3)
+@weight(2)
 @number("4.2")
 @tags("layers", "activations")
 @tolerance(rtol=1e-6, atol=1e-12)
@@ -92,7 +92,7 @@ def dropout_large_and_p_zero(sub, rng):
     return {"p0.5": half, "p0": none, "eval": evaluation}
 
 
-@weight(3)
+@weight(2)
 @number("7.2")
 @tags("layers", "normalization")
 def batchnorm_running_stats_then_eval(sub, rng):
@@ -121,7 +121,7 @@ def batchnorm_backward_large(sub, rng):
     )
 
 
-@weight(3)
+@weight(2)
 @number("8.2")
 @tags("layers", "normalization")
 @tolerance(rtol=1e-6, atol=1e-9)
@@ -135,7 +135,7 @@ def layernorm_large_with_eps(sub, rng):
     )
 
 
-@weight(2)
+@weight(1)
 @number("9.3")
 @tags("losses")
 def softmax_cross_entropy_extreme(sub, rng):
@@ -169,7 +169,7 @@ def xavier_and_kaiming_large(sub, rng):
     }
 
 
-@weight(3)
+@weight(2)
 @number("1.3")
 @tags("autodiff")
 def autodiff_reuse_and_derived_ops(sub, rng):
@@ -188,7 +188,7 @@ def autodiff_reuse_and_derived_ops(sub, rng):
     return {"total": total.data, "grad": grads}
 
 
-@weight(3)
+@weight(2)
 @number("1.4")
 @tags("autodiff")
 def autodiff_deep_chain_and_softmax_loss(sub, rng):
@@ -214,7 +214,7 @@ def autodiff_deep_chain_and_softmax_loss(sub, rng):
     }
 
 
-@weight(3)
+@weight(1)
 @number("11.2")
 @tags("model")
 @tolerance(rtol=1e-6, atol=1e-9)
@@ -242,7 +242,7 @@ def mlp_loss_every_activation(sub, rng):
     return results
 
 
-@weight(4)
+@weight(3)
 @number("12.2")
 @tags("optimizers")
 def sgd_momentum_nesterov_ten_steps(sub, rng):
@@ -261,7 +261,7 @@ def sgd_momentum_nesterov_ten_steps(sub, rng):
     }
 
 
-@weight(5)
+@weight(4)
 @number("13.2")
 @tags("optimizers")
 @tolerance(rtol=1e-6, atol=1e-10)
@@ -280,7 +280,7 @@ def rmsprop_adam_adamw_twenty_steps(sub, rng):
     }
 
 
-@weight(2)
+@weight(1)
 @number("14.2")
 @tags("schedules")
 def schedules_long_and_edges(sub, rng):
@@ -293,7 +293,7 @@ def schedules_long_and_edges(sub, rng):
     }
 
 
-@weight(4)
+@weight(3)
 @number("15.2")
 @tags("training")
 @tolerance(rtol=1e-5, atol=1e-7)
