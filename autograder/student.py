@@ -76,7 +76,7 @@ class CaseTimeout(BaseException):
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the block after ``seconds`` with `CaseTimeout`, where the platform has
     SIGALRM (Linux, macOS) and this is the main thread; elsewhere, no limit."""
     if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
@@ -112,7 +112,7 @@ def check_public_case(name: str, case: Case) -> None:
     where = ""
     printed = Printed()
     try:
-        with redirect_stdout(printed), redirect_stderr(printed), _time_limit(limit):
+        with redirect_stdout(printed), redirect_stderr(printed), time_limit(limit):
             outcome = run_case(case, submission, seed)
     except CaseTimeout as exc:  # failed outside this handler: no chained traceback
         where = location(exc, submission.folder)

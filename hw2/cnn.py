@@ -25,6 +25,8 @@ class DigitsCNN(nn.Module):
     flatten, dropout, linear(8c -> 10)                                  (N, 10)
 
     Input: (N, 1, 8, 8) images scaled to [0, 1]. Output: class scores (N, 10).
+    ``channels`` is c; ``dropout`` is the probability with which the Dropout layer
+    zeroes each input in training mode.
 
     Build it as two ``nn.Sequential`` attributes, in this order (the grader loads
     weights by these names): ``features`` = Conv2d, BatchNorm2d, ReLU, Conv2d,

@@ -6,8 +6,10 @@ Writes:
 - ``imbalance.png``: per-class test accuracy of one CNN trained on a long-tailed version
   of digits (class c keeps 2%^(c/9) of its images: 131 zeros, 2 nines) with four
   losses: cross-entropy, class-balanced cross-entropy, focal, class-balanced focal;
-- ``saliency.png``: for eight test digits, the image, its saliency map and its Grad-CAM
-  at the last convolutional block of a CNN trained on all of digits.
+- ``saliency.png``: for eight test digits (true and predicted class), the digit, its
+  saliency map and its Grad-CAM at the last convolutional block of a CNN trained on the
+  rest of digits, each map upsampled to 64x64 and drawn over the digit in a perceptual
+  colormap (inferno), with a colorbar.
 
 With a local copy of CIFAR-10 (``--cifar DIR`` or $DLCOURSE_CIFAR10), it also trains a
 small ResNet on it with crop-and-flip augmentation and reports the test accuracy; on a
@@ -151,31 +153,54 @@ def plot_imbalance(counts: np.ndarray, results: dict[str, np.ndarray], path: Pat
     plt.close(fig)
 
 
+UPSAMPLE = 64  # pixels per side of the drawn digits and maps (the digits are 8x8)
+
+
+def upsampled(images: np.ndarray, size: int = UPSAMPLE) -> np.ndarray:
+    """(N, h, w) images or maps, bilinearly upsampled to (N, size, size)."""
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32))[:, None]  # (N, 1, h, w)
+    up = nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return up[:, 0].numpy()
+
+
 def plot_attention(maps: dict[str, np.ndarray], path: Path) -> None:
+    """A column per digit, titled with its true and predicted class (red when they
+    differ): the digit upsampled to 64x64, then its saliency map and its Grad-CAM map
+    upsampled alike and drawn over it. Each map is scaled to peak at 1 and coloured by
+    the perceptual ``inferno`` colormap, opaque in proportion to its value, so that the
+    digit (dimmed to grey) shows through where the map is low; one colorbar."""
     import matplotlib.pyplot as plt
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
 
     n = len(maps["labels"])
-    fig, axes = plt.subplots(3, n, figsize=(1.3 * n, 4.2), dpi=110)
-    rows = (
-        ("images", "gray_r", "digit"),
-        ("saliency", "hot", "saliency"),
-        ("grad_cam", "jet", "Grad-CAM"),
-    )
-    for r, (key, cmap, title) in enumerate(rows):
+    digits = upsampled(maps["images"] / 16.0)  # pixels 0..16 -> [0, 1]
+    rows: list[tuple[str, np.ndarray | None]] = [("digit", None)]
+    for key, title in (("saliency", "saliency"), ("grad_cam", "Grad-CAM")):
+        heat = upsampled(maps[key])
+        peak = heat.reshape(n, -1).max(axis=1)
+        rows.append((title, heat / np.where(peak > 0, peak, 1.0)[:, None, None]))
+    cmap = plt.get_cmap("inferno")
+    fig, axes = plt.subplots(3, n, figsize=(1.35 * n + 1.0, 4.6), dpi=110, squeeze=False)
+    for r, (title, heat) in enumerate(rows):
         for i in range(n):
             ax = axes[r, i]
-            if key == "grad_cam":
-                ax.imshow(maps["images"][i], cmap="gray_r")
-                ax.imshow(maps[key][i], cmap=cmap, alpha=0.5, vmin=0, vmax=1)
-            else:
-                ax.imshow(maps[key][i], cmap=cmap)
+            ax.imshow(digits[i], cmap="gray", vmin=0, vmax=1 if heat is None else 1.8)
+            if heat is not None:
+                opacity = 0.85 * np.clip(heat[i], 0, 1)
+                ax.imshow(heat[i], cmap=cmap, vmin=0, vmax=1, alpha=opacity)
             ax.set_xticks([])
             ax.set_yticks([])
             if i == 0:
                 ax.set_ylabel(title)
             if r == 0:
-                ax.set_title(f"{maps['labels'][i]} -> {maps['predicted'][i]}", fontsize=9)
-    fig.tight_layout()
+                true, predicted = int(maps["labels"][i]), int(maps["predicted"][i])
+                color = "black" if true == predicted else "tab:red"
+                ax.set_title(f"true {true}\npredicted {predicted}", fontsize=8, color=color)
+    fig.suptitle("Where the CNN looks: each map over its digit, scaled to peak at 1", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 0.92, 1))
+    bar = fig.add_axes((0.93, 0.06, 0.015, 0.56))  # beside the two rows of maps
+    fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), cax=bar, label="map / its maximum")
     fig.savefig(path)
     plt.close(fig)
 

@@ -48,8 +48,12 @@ class BasicBlock(nn.Module):
 
 class SmallResNet(nn.Module):
     """A stem conv3x3(cin -> w) BN ReLU, then stages of BasicBlocks, global average
-    pooling and a linear classifier. ``widths`` gives each stage's channels; every
-    stage after the first starts with a stride-2 block.
+    pooling and a linear classifier. ``widths`` gives each stage's channels, ``blocks``
+    the number of blocks in each stage. The first block of every stage after the first
+    has stride 2 (it halves H and W, and widens the channels); every other block has
+    stride 1. The stem and the first stage keep (H, W); with widths (16, 32) and two
+    blocks each, an 8x8 image gives (16, 8, 8) after the stem and after each block of
+    the first stage, and (32, 4, 4) after each block of the second.
 
     Input (N, cin, H, W); output scores (N, classes).
 

@@ -11,7 +11,9 @@ import pytest
 from autograder.assignment import CONFIG_FILE, Assignment
 from autograder.cases import case_seed
 from autograder.handout import build, write_stub_package
-from autograder.judge import grade_in_process
+from autograder.judge import judge_case
+from autograder.runner import RunOutcome, run_case
+from autograder.student import CaseTimeout, time_limit
 from autograder.submission import Submission, load_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,13 +64,31 @@ class Mutant:
         path.write_text(text.replace(old, new))
         return load_package(folder, f"{self.assignment.name}_mutant{self.count}")
 
-    def public_failures(self, sub: Submission, trained: bool = False) -> dict[str, str]:
-        """Cases judged on trained weights (seconds each) run only with ``trained``."""
+    def public_failures(
+        self, sub: Submission, only: str | None = None, trained: bool = False
+    ) -> dict[str, str]:
+        """Run the public cases (or the one labelled ``only``) on ``sub`` within the time
+        limit `make test` gives each; cases judged on trained weights (seconds each) run
+        only with ``trained`` or when named."""
         name = self.assignment.name
         reference = Submission.installed(name)
-        cases = [c for c in self.assignment.public_cases() if trained or c.needs_expected]
-        report = grade_in_process(cases, sub, reference, lambda c: case_seed(name, c))
-        return {t.name: t.output for t in report.tests if t.score < t.max_score}
+        failures = {}
+        for case in self.assignment.public_cases():
+            if (only or case.label) != case.label or not (trained or only or case.needs_expected):
+                continue
+            seed = case_seed(name, case)
+            expected = run_case(case, reference, seed) if case.needs_expected else RunOutcome({})
+            assert expected.ok, f"the reference fails {case.label}: {expected.error}"
+            limit = case.timeout_s or self.assignment.config.case_timeout_s
+            try:
+                with time_limit(limit):
+                    outcome = run_case(case, sub, seed)
+            except CaseTimeout:
+                outcome = RunOutcome.failed("timeout", f"timed out after {limit:g} s")
+            result = judge_case(case, outcome, expected.outputs, seed=seed)
+            if result.score < result.max_score:
+                failures[case.label] = result.output
+        return failures
 
 
 @pytest.fixture

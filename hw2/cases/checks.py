@@ -240,6 +240,13 @@ def explained_cleanly(kind: str):
                 "register_forward_hook returns and call handle.remove()",
             )
         maps, want = got["maps"], expected["maps"]
+        if maps.shape == want.shape and np.isnan(maps).any() and not np.isnan(want).any():
+            return Verdict(
+                0.0,
+                "the maps hold NaN where they should be 0: an all-zero map divided by its "
+                "maximum is 0 / 0; divide only where the maximum is positive, so that an "
+                "all-zero map stays zero",
+            )
         if maps.shape != want.shape:
             hint = (
                 ": upsample each map to the input's (H, W)"
@@ -258,3 +265,31 @@ def explained_cleanly(kind: str):
         return Verdict(1.0, "maps match; the model is left as it was")
 
     return check
+
+
+RESNET_TOL = Tolerance(rtol=1e-6, atol=1e-9)
+
+
+def resnet_feature_sizes_first(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
+    """`harness.resnet_outputs` of a SmallResNet: first the size of each block's output,
+    with a message about the strides, then everything compared with the reference."""
+    have, want = got["feature_sizes"], expected["feature_sizes"]
+    if len(have) != len(want):
+        return Verdict(
+            0.0,
+            f"model.stages holds {len(have)} blocks, expected {len(want)}: "
+            "`blocks` BasicBlocks for each of the widths",
+        )
+    for i, (g, e) in enumerate(zip(have, want, strict=True)):
+        g, e = tuple(int(v) for v in g), tuple(int(v) for v in e)
+        if g != e:
+            return Verdict(
+                0.0,
+                f"the block model.stages[{i}] outputs shape {g}, expected {e}: the stem and "
+                "every block keep the height and width, except the first block of each "
+                "stage after the first, which has stride 2 and halves them",
+            )
+    problem = compare(got, expected, RESNET_TOL)
+    if problem:
+        return Verdict(0.0, problem)
+    return Verdict(1.0, "block sizes, shapes and scores match")

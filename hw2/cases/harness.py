@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from autograder.lazy_import import lazy
-from autograder.passes import layer_check
+from autograder.passes import changed_in_place, layer_check
 from autograder.trained import weights
 
 # imported where a case runs (the worker), not in the judge, which loads this for metadata
@@ -18,15 +23,40 @@ NORM = ("dx", "dgamma", "dbeta")
 
 def small_convolutions(forward, backward, rng: np.random.Generator) -> dict:
     """The public convolution cases: x (2, 3, 5, 5), w (4, 3, 3, 3), stride 1, pad 1;
-    x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1; and a kernel
-    longer than the input is high: x (1, 1, 2, 5), w (1, 1, 1, 4), giving (1, 1, 2, 2)."""
+    x (1, 2, 7, 6), w (3, 2, 3, 2) (a rectangular kernel), stride 2, pad 1; a kernel
+    longer than the input is high: x (1, 1, 2, 5), w (1, 1, 1, 4), giving (1, 1, 2, 2);
+    and a stride that does not divide: x (1, 2, 8, 9), w (2, 2, 3, 3), stride 3, pad 1,
+    where H' = (10 - 3) // 3 + 1 = 3 and W' = (11 - 3) // 3 + 1 = 3 leave the last row
+    and columns of the padded input out of every window."""
     square = conv_inputs(rng, (2, 3, 5, 5), (4, 3, 3, 3))
     strided = conv_inputs(rng, (1, 2, 7, 6), (3, 2, 3, 2))
     wide = conv_inputs(rng, (1, 1, 2, 5), (1, 1, 1, 4))
+    uneven = conv_inputs(rng, (1, 2, 8, 9), (2, 2, 3, 3))
     return {
         "s1p1": layer_check(forward, backward, square, rng, CONV, stride=1, pad=1),
         "s2p1": layer_check(forward, backward, strided, rng, CONV, stride=2, pad=1),
         "wide_kernel": layer_check(forward, backward, wide, rng, CONV, stride=1, pad=0),
+        "s3p1_uneven": layer_check(forward, backward, uneven, rng, CONV, stride=3, pad=1),
+    }
+
+
+def timed_convolution(forward, backward, rng: np.random.Generator, x_shape, w_shape) -> dict:
+    """A convolution with stride 1 and pad 1 on large inputs, forward and backward, with
+    nothing around the two calls that costs as much as they do (the small cases check
+    for changed inputs and the number of gradients); returns spot checks rather than
+    every value, to keep the expected outputs small: the first two examples' outputs
+    at every 8th position, the first example's dx, each channel's sum of out, dw, db."""
+    x, w, b = conv_inputs(rng, x_shape, w_shape)
+    out, cache = forward(x, w, b, stride=1, pad=1)
+    out = np.asarray(out)
+    dout = rng.uniform(-1.0, 1.0, size=out.shape)  # cheaper to draw than normal values
+    dx, dw, db = backward(dout, cache)
+    return {
+        "out": out[:2, :, ::8, ::8],
+        "out_sums": out.sum(axis=(0, 2, 3)),
+        "dx": np.asarray(dx)[:1],
+        "dw": dw,
+        "db": db,
     }
 
 
@@ -76,6 +106,59 @@ def tensor(rng: np.random.Generator, *size: int, scale: float = 1.0) -> torch.Te
     return torch.tensor(scale * rng.normal(size=size))
 
 
+def _is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch tensor, without importing torch (a numpy-only case
+    runs where torch cannot be imported; there, nothing is a tensor)."""
+    loaded = sys.modules.get("torch")
+    return loaded is not None and isinstance(value, loaded.Tensor)
+
+
+def copies(*values: Any) -> list[Any]:
+    """A copy of each numpy array and torch tensor (a tensor that requires grad gives a
+    leaf copy that does too), other values as they are: one call's input each, so that
+    a function changing its input in place is caught by `kept` and spoils no other call."""
+    out = []
+    for value in values:
+        if isinstance(value, np.ndarray):
+            out.append(np.copy(value))
+        elif _is_tensor(value):
+            out.append(value.detach().clone().requires_grad_(value.requires_grad))
+        else:
+            out.append(value)
+    return out
+
+
+def kept(
+    func: Callable[..., Any], originals: Sequence[Any], given: Sequence[Any], name: str
+) -> None:
+    """Raise "``name`` changed its input x in place" when ``func`` changed one of the
+    arrays or tensors it was ``given`` (copies of ``originals``); `changed_in_place`
+    for tensors too. ``name`` is how the student knows the function (a module's class)."""
+
+    def numpy(value: Any) -> Any:
+        return value.detach().cpu().numpy() if _is_tensor(value) else value
+
+    def named() -> None: ...
+
+    named.__name__ = name
+    try:  # a module is called through forward, which names its inputs
+        module = "torch" in sys.modules and isinstance(func, nn.Module)
+        signature = inspect.signature(func.forward if module else func)
+        named.__signature__ = signature  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        pass
+    changed_in_place(named, [numpy(v) for v in originals], [numpy(v) for v in given])
+
+
+def call_on_copies(func: Callable[..., Any], name: str, *args: Any, **options: Any) -> Any:
+    """``func(*args, **options)`` on copies of the arrays and tensors in ``args``; an
+    input it changes in place is named (see `kept`)."""
+    given = copies(*args)
+    result = func(*given, **options)
+    kept(func, args, given, name)
+    return result
+
+
 def conv_inputs(
     rng: np.random.Generator, x_shape: tuple[int, ...], w_shape: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -114,15 +197,39 @@ def tiny_cnn(rng: np.random.Generator) -> nn.Module:
     return model.double()
 
 
+def with_dead_block2(model: nn.Module) -> nn.Module:
+    """`tiny_cnn` with its second convolution's bias at -1000: the ReLU after it
+    (TINY_CNN_BLOCK2) outputs only zeros, so every Grad-CAM map there is all zeros."""
+    with torch.no_grad():
+        model[TINY_CNN_BLOCK2 - 1].bias.fill_(-1000.0)
+    return model
+
+
+def resnet_outputs(model: nn.Module, x: torch.Tensor) -> dict:
+    """A SmallResNet's state shapes, the shape of each block's output (the stem, then
+    ``model.stages`` one block at a time), and its scores for x, without gradients.
+    `checks.resnet_feature_sizes_first` judges them."""
+    with torch.no_grad():
+        h = model.stem(x)
+        sizes = []
+        for block in model.stages:
+            h = block(h)
+            sizes.append(list(h.shape))
+        scores = call_on_copies(model, "SmallResNet", x)
+    return {"feature_sizes": sizes, "shapes": shapes(model), "scores": scores}
+
+
 def explained(explain, model: nn.Module, x: torch.Tensor, target: torch.Tensor, *layer) -> dict:
     """Call ``explain(model, *layer, x, target)`` on a model in training mode, then again
-    in evaluation mode: the first call's maps, the mode each call left the model in, and
-    whether any gradient or hook stayed behind. `checks.explained_cleanly` judges it."""
+    in evaluation mode, each time on its own copy of x and target (one changed in place
+    is named): the first call's maps, the mode each call left the model in, and whether
+    any gradient or hook stayed behind. `checks.explained_cleanly` judges it."""
+    name = explain.__name__
     model.train()
-    maps = explain(model, *layer, x, target)
+    maps = call_on_copies(explain, name, model, *layer, x, target)
     modes = [model.training]
     model.eval()
-    explain(model, *layer, x, target)
+    call_on_copies(explain, name, model, *layer, x, target)
     modes.append(model.training)
     return {
         "maps": maps,
@@ -146,11 +253,15 @@ def augmented_items(sub, images: torch.Tensor, rng: np.random.Generator, passes:
     ``passes`` times (torch's global generator seeded from ``rng``), and once more
     without a transform: the outputs `checks.shifted_items` judges."""
     labels = torch.tensor(rng.integers(0, 10, len(images)))
-    augmented = sub.cnn.DigitsDataset(images, labels, sub.cnn.digits_augmentation())
-    plain = sub.cnn.DigitsDataset(images, labels)
+    Dataset = sub.cnn.DigitsDataset
+    augmented_inputs, plain_inputs = copies(images, labels), copies(images, labels)
+    augmented = Dataset(*augmented_inputs, sub.cnn.digits_augmentation())
+    plain = Dataset(*plain_inputs)
     torch.manual_seed(int(rng.integers(2**31)))
     read = [[augmented[i] for i in range(len(images))] for _ in range(passes)]
-    return {
+    # the transform runs inside dataset[i]: name the dataset when the images changed
+    kept(Dataset, (images, labels), augmented_inputs, "DigitsDataset with digits_augmentation()")
+    result = {
         "x": images,
         "labels": labels,
         "lengths": [len(augmented), len(plain)],
@@ -158,6 +269,8 @@ def augmented_items(sub, images: torch.Tensor, rng: np.random.Generator, passes:
         "item_labels": [[int(label) for _, label in items] for items in read],
         "plain": torch.stack([plain[i][0] for i in range(len(images))]),
     }
+    kept(Dataset, (images, labels), plain_inputs, "DigitsDataset")
+    return result
 
 
 def recorded_fit(sub, X: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> dict:

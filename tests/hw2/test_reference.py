@@ -1,6 +1,7 @@
 """hw2's numpy reference against PyTorch: conv2d, max_pool2d, avg_pool2d, batch_norm and
 group_norm forward, and autograd for every backward pass. The naive and fast versions
-are both checked against the oracle, not only against each other."""
+are both checked against the oracle, not only against each other. And the reference
+SmallResNet against the sizes its docstring states."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from hw2 import conv, normalization, pool
+from hw2.resnet import SmallResNet
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +177,17 @@ def test_groupnorm_matches_torch(shape: tuple[int, ...], groups: int) -> None:
 def test_groupnorm_refuses_channels_that_do_not_split() -> None:
     with pytest.raises(ValueError, match="cannot be split"):
         normalization.groupnorm_forward(np.zeros((1, 5, 2, 2)), np.ones(5), np.zeros(5), 2)
+
+
+def test_small_resnet_halves_the_maps_only_where_a_stage_starts() -> None:
+    """The example of SmallResNet's docstring: widths (16, 32), two blocks each, 8x8."""
+    model = SmallResNet(cin=1, classes=10, widths=(16, 32), blocks=2).eval()
+    with torch.no_grad():
+        h = model.stem(torch.zeros(1, 1, 8, 8))
+        sizes = [tuple(h.shape[1:])]
+        for block in model.stages:
+            h = block(h)
+            sizes.append(tuple(h.shape[1:]))
+    assert sizes == [(16, 8, 8)] * 3 + [(32, 4, 4)] * 2
+    strides = [block.conv1.stride for block in model.stages]
+    assert strides == [(1, 1), (1, 1), (2, 2), (1, 1)]
