@@ -1,8 +1,8 @@
-"""Tasks 1-5: numpy without Python loops.
+"""Tasks 1-5: numpy without Python loops, and inputs left as they were given.
 
-Every function here works on whole arrays at once: no ``for`` or ``while`` over
-elements, rows or batches. Broadcasting, reductions with ``keepdims`` and ``np.einsum``
-are the tools.
+Every function here works on whole arrays at once: no ``for``, ``while``, comprehension
+or ``np.vectorize`` over elements, rows or batches (Task 5 may loop over its batches).
+Broadcasting, ``keepdims`` and ``np.einsum`` are the tools; results are new arrays.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     softmax(z)_k = exp(z_k) / sum_j exp(z_j) = exp(z_k - c) / sum_j exp(z_j - c)
 
     for any constant c; with c = max_j z_j no exponent is positive, so nothing
-    overflows even for z = 1000.
+    overflows even for z = 1000. Take the max along ``axis`` (one per row for axis=-1):
+    a single max of the whole array would underflow a row far below it to 0 / 0.
 
     Inputs:  z, any shape, floats.
     Returns: an array of z's shape, non-negative, summing to 1 along ``axis``.
@@ -67,7 +68,8 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     """Task 3. One-hot encoding: row i has a single 1 in column labels[i].
 
     Inputs:  labels (N,), integers in [0, num_classes).
-    Returns: Y (N, num_classes), float64, Y[i, labels[i]] = 1 and 0 elsewhere.
+    Returns: Y (N, num_classes), float64, Y[i, labels[i]] = 1 and 0 elsewhere (the width
+             is num_classes even when some classes never occur).
     Raises:  ValueError when a label is negative or >= num_classes.
     """
     # BEGIN SOLUTION: check the range, then index np.eye(num_classes) with the labels
@@ -112,7 +114,9 @@ def iterate_minibatches(
     """Task 5. Yield shuffled minibatches (X_batch, y_batch) covering the data once.
 
     Draw one random order of the N examples with ``rng`` (``rng.permutation``), then
-    yield consecutive slices of that order. Every example appears in exactly one batch;
+    yield consecutive slices of that order: a loop over the batches is fine, a loop over
+    the rows inside a batch is not (index X with the slice). Every example appears in
+    exactly one batch;
     all batches have ``batch_size`` rows except the last, which holds the remainder.
     Rows of X and entries of y stay paired.
 

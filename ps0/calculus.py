@@ -17,7 +17,8 @@ def numerical_gradient(
     where e_i is 1 at index i and 0 elsewhere; the error is O(h^2). Loop over the entries
     of x (``np.nditer`` or ``np.ndindex`` gives every index of an array of any shape).
     You may perturb x in place, but restore it: when the function returns, x must hold
-    exactly the values it was given.
+    exactly the values it was given (put back the saved entry: adding and subtracting h
+    can round).
 
     Inputs:  f maps an array of x's shape to a float; x, any shape, float64; h > 0.
     Returns: grad, x's shape, float64.
@@ -39,10 +40,13 @@ def numerical_gradient(
 def least_squares(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Task 7. Mean squared-error loss of a linear model and its gradient.
 
-    L(w) = 1/(2N) ||X w - y||^2,      dL/dw = 1/N X^T (X w - y)
+    L(w) = 1/(2N) ||X w - y||^2
+
+    Derive dL/dw by hand (expand the square, or use d(r . r) = 2 r . dr with the residual
+    r = X w - y), then check it against ``numerical_gradient``.
 
     Inputs:  w (D,), X (N, D), y (N,).
-    Returns: (loss, grad): a float and an array of shape (D,).
+    Returns: (loss, grad): L(w), a float, and dL/dw, an array of shape (D,).
     """
     # BEGIN SOLUTION: form the residual r = X w - y once and reuse it for both results
     n = X.shape[0]
@@ -65,9 +69,10 @@ def log_cos_exp_sin_grad(x: np.ndarray) -> np.ndarray:
 
     Write f as a chain u = sin(x), v = u^3, w = exp(v), c = cos(w), f = log(c); then
 
-    f'(x) = (1/c) * (-sin(w)) * exp(v) * 3 u^2 * cos(x)
+    f'(x) = df/dc * dc/dw * dw/dv * dv/du * du/dx,
 
-    Check it against ``numerical_gradient`` on a few points before you rely on it.
+    a product of local derivatives: work out each one by hand. Check the result against
+    ``numerical_gradient`` on a few points before you rely on it.
 
     Inputs:  x, any shape, with sin(x) < 0.767 everywhere.
     Returns: f'(x), x's shape.
@@ -83,16 +88,17 @@ def log_cos_exp_sin_grad(x: np.ndarray) -> np.ndarray:
 def softmax_jacobian(z: np.ndarray) -> np.ndarray:
     """Task 9. The Jacobian of the softmax, for each row of a batch.
 
-    With p = softmax(z) for one row of length D:
+    With p = softmax(z) for one row of length D, J[i, j] = d p_i / d z_j. Derive it by
+    hand (the quotient rule on p_i = exp(z_i) / sum_k exp(z_k), the cases j = i and
+    j != i apart) and write it as one matrix expression in p.
 
-    J[i, j] = d p_i / d z_j = p_i (delta_ij - p_j),  i.e.  J = diag(p) - p p^T
-
-    Compute p stably (subtract the row max) and build all N Jacobians at once.
+    Compute p stably (subtract the row max: logits may be near 1000) and build all N
+    Jacobians at once with broadcasting, without a loop over the batch.
 
     Inputs:  z (N, D).
     Returns: J (N, D, D), J[n] the Jacobian of softmax at z[n].
     """
-    # BEGIN SOLUTION: diag(p) minus the outer product p p^T, batched with broadcasting
+    # BEGIN SOLUTION: p from the shifted z, then your J for every row at once (broadcasting)
     shifted = z - z.max(axis=1, keepdims=True)
     p = np.exp(shifted)
     p /= p.sum(axis=1, keepdims=True)  # (N, D)

@@ -26,16 +26,13 @@ def gaussian_log_likelihood(x: np.ndarray, mu: float, sigma: float) -> float:
 def gaussian_mle(x: np.ndarray) -> tuple[float, float]:
     """Task 10b. Maximum-likelihood estimates of a Gaussian's mean and standard deviation.
 
-    Setting the derivatives of the log-likelihood to zero gives
-
-    mu_hat = 1/N sum_i x_i,      sigma_hat = sqrt( 1/N sum_i (x_i - mu_hat)^2 )
-
-    (note 1/N, not 1/(N - 1): the MLE of the variance is biased).
+    (mu_hat, sigma_hat) maximize ``gaussian_log_likelihood(x, mu, sigma)``: set its
+    derivatives in mu and sigma to zero and solve, by hand, before writing the code.
 
     Inputs:  x (N,).
     Returns: (mu_hat, sigma_hat), two floats.
     """
-    # BEGIN SOLUTION: the sample mean, then the root mean squared deviation from it
+    # BEGIN SOLUTION: the values that make both derivatives of the log-likelihood zero
     mu = float(np.mean(x))
     return mu, float(np.sqrt(np.mean((x - mu) ** 2)))
     # END SOLUTION

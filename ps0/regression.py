@@ -34,10 +34,11 @@ def gradient_descent(
 
     Minimize L(w) = 1/(2N) ||X w - y||^2 with the update
 
-    w <- w - lr * 1/N X^T (X w - y)
+    w <- w - lr * dL/dw(w)      (the gradient you derived in Task 7)
 
     repeated ``steps`` times, starting from w = 0. Record the loss L(w) *before* each
-    update, so losses[0] is the loss at w = 0.
+    update, so losses[0] is the loss at w = 0 and losses[t] the loss of the weights
+    step t starts from.
 
     Inputs:  X (N, D), y (N,), lr > 0, steps >= 1.
     Returns: (w, losses): the final weights (D,) and the recorded losses (steps,).

@@ -74,8 +74,10 @@ def test_a_case_that_exhausts_memory_fails_alone(grader: Grader, variant: Any) -
     hungry = variant("reference", "arrays.py", lambda s: s.replace('    """Task 2a.', hog, 1))
     report = grader.grade(hungry)
     failed = {t.name: t.output for t in report.tests if t.status == "failed"}
-    assert set(failed) == {"2.1 softmax_rows"}
-    assert "MemoryError" in failed["2.1 softmax_rows"] or "killed" in failed["2.1 softmax_rows"]
+    assert "2.1 softmax_rows" in failed
+    # only softmax's own task fails (its cases call softmax); every other case passes
+    assert all(name.startswith("2.") for name in failed), failed
+    assert all("MemoryError" in out or "killed" in out for out in failed.values()), failed
 
 
 def test_the_bubblewrap_command_exposes_only_what_it_is_given() -> None:
