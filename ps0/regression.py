@@ -13,15 +13,17 @@ import numpy as np
 def normal_equations(X: np.ndarray, y: np.ndarray, l2: float = 0.0) -> np.ndarray:
     """Task 14. The (ridge-regularized) least-squares weights in closed form.
 
-    w* = argmin_w 1/2 ||X w - y||^2 + l2/2 ||w||^2   solves   (X^T X + l2 I) w* = X^T y.
+    w* = argmin_w 1/2 ||X w - y||^2 + l2/2 ||w||^2
 
-    Solve the linear system with ``np.linalg.solve``; never form the inverse: it is
-    slower and less accurate. The penalty covers every weight, the bias included.
+    is where the objective's gradient vanishes: a D x D linear system A w* = c that you
+    derive (README, Task 14). Solve it with ``np.linalg.solve``; never form the
+    inverse: it is slower and less accurate. The penalty covers every weight, the bias
+    included.
 
     Inputs:  X (N, D), y (N,), l2 >= 0.
     Returns: w* (D,).
     """
-    # BEGIN SOLUTION: build X^T X + l2 I and X^T y, then one np.linalg.solve
+    # BEGIN SOLUTION: build the system you derived, then one np.linalg.solve
     d = X.shape[1]
     return np.linalg.solve(X.T @ X + l2 * np.eye(d), X.T @ y)
     # END SOLUTION

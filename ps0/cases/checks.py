@@ -250,8 +250,8 @@ def ridge_weights(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
             if compare(w, other, tol) is None:
                 return Verdict(
                     0.0,
-                    f"normal_equations(X, y, l2={l2:g}) returned {what}: solve "
-                    "(X^T X + l2 I) w = X^T y",
+                    f"normal_equations(X, y, l2={l2:g}) returned {what}: set the gradient "
+                    "of the whole objective, both terms, to zero",
                 )
         break
     return Verdict(0.0, problem)
