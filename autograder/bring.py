@@ -145,8 +145,10 @@ def check(assignment: Assignment, package: str, sources: dict[str, str]) -> list
         used = sorted(todo & wanted.get(name.removesuffix(".py"), set()))
         if used:
             problems.append(
-                f"{package}/{name}: {', '.join(used)} still raise NotImplementedError, and "
-                f"{assignment.name} uses them: finish them in {package} first"
+                f"{package}/{name}: {', '.join(used)} still "
+                f"{'raises' if len(used) == 1 else 'raise'} NotImplementedError, and "
+                f"{assignment.name} uses {'it' if len(used) == 1 else 'them'}: finish "
+                f"{'it' if len(used) == 1 else 'them'} in {package} first"
             )
     return problems
 
@@ -209,8 +211,9 @@ def main(name: str, source: Path, root: Path = Path(".")) -> int:
                 print(
                     f"note: {package}/{file}: {names} not implemented ({name} does not need them)"
                 )
-        print(f"copied {', '.join(files)} into {package}/: they import, and every function")
-        print(f"{name} uses from them is implemented. {name}'s cases now run your {package} code;")
-        print(f"Gradescope grades {name} with the course's own {package}, so a bug left there")
-        print(f"costs no points in {name}, but a public case that fails here may point to it.")
+        print(f"copied {', '.join(files)} into {package}/.")
+        print(f"They import, and every function {name} uses from them is implemented. {name}'s")
+        print(f"cases now run your {package} code; Gradescope grades {name} with the course's own")
+        print(f"{package}, so a bug left in your {package} costs no points in {name}, though a")
+        print("public case that fails here may point to it.")
     return 0
