@@ -1,0 +1,1 @@
+"""HW3: sequence models: recurrent networks, attention and transformers."""
