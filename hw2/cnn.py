@@ -60,11 +60,11 @@ def digits_augmentation() -> v2.Transform:
     (1, 8, 8) -> (1, 8, 8): shift it by up to one pixel each way, zeros filling in.
 
     The digits are centred only roughly, so the network should not care where exactly.
-    ``v2.RandomCrop`` does this on the image padded by one pixel on every side. Its
-    random draws come from torch's global generator (seed it with `torch.manual_seed`).
-    A v2 transform treats a torch tensor (..., H, W) as an image; it refuses a numpy array.
+    Look at ``v2.RandomCrop`` and its ``padding`` argument. Its random draws come from
+    torch's global generator (seed it with `torch.manual_seed`). A v2 transform treats a
+    torch tensor (..., H, W) as an image; it refuses a numpy array.
     """
-    # BEGIN SOLUTION: an 8x8 random crop of the image padded by one pixel
+    # BEGIN SOLUTION: one v2 transform: which crop size and padding give these shifts?
     return v2.RandomCrop(8, padding=1)
     # END SOLUTION
 

@@ -61,14 +61,16 @@ def conv_forward_naive(
 def conv_backward_naive(
     dout: np.ndarray, cache: Cache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of `conv_forward_naive`, with the same loops: each output
-    position (n, f, i, j) adds ``dout[n, f, i, j] * w[f]`` to the gradient of its
-    window of xp, and ``dout[n, f, i, j] * window`` to dw[f]; db[f] sums dout[:, f].
-    Crop the padding off the gradient of xp to get dx.
+    """Backward pass of `conv_forward_naive`, with the same loops. Output (n, f, i, j)
+    depends only on its (C, KH, KW) window of xp, on the filter w[f] and on b[f]. Work
+    out its partial derivative with respect to each, and add dout[n, f, i, j] times it
+    where it belongs: an entry of xp that lies in several windows collects from each.
+    Accumulate into the gradient of xp (xp's shape) and remove the padding at the end.
 
+    Inputs:  dout (N, F, H', W'), the cache.
     Returns: dx (N, C, H, W), dw (F, C, KH, KW), db (F,).
     """
-    # BEGIN SOLUTION: accumulate into the padded gradient and dw in the forward's loops
+    # BEGIN SOLUTION: the forward's loops, accumulating into the padded gradient, dw and db
     x, w, stride, pad = cache
     _, _, kh, kw = w.shape
     xp = _pad(x, pad)

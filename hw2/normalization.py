@@ -10,12 +10,11 @@ Shapes: x (N, C, H, W); gamma, beta (C,), one scale and shift per channel.
   the same way in training and evaluation. Unlike batch normalization it does not
   depend on the batch, so it works with batches of one or two.
 
-In both, with x_hat the normalized input, out = gamma x_hat + beta (gamma and beta
-broadcast over (N, H, W)), and the gradient through the statistics has the form
-
-    dx = inv_std / M * (M g - sum(g) - x_hat * sum(g x_hat)),   g = dout * gamma,
-
-with the sums over the M values that share one mean and variance.
+In both, with x_hat the normalized input, out = gamma x_hat + beta, with gamma and beta
+broadcast over (N, H, W). The backward passes are your derivation for hw1's batch
+normalization, applied to the M values that share one mean and variance. gamma and beta
+are per channel, so dgamma and dbeta sum over (N, H, W). Check each backward pass with
+``dlkit.gradcheck``, from a script of your own (this file may not import dlkit).
 """
 
 from __future__ import annotations
@@ -63,12 +62,14 @@ def spatial_batchnorm_forward(
 def spatial_batchnorm_backward(
     dout: np.ndarray, cache: Cache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of spatial batch normalization in training mode: the formula in
-    this module's docstring with M = N H W and the sums over axes (0, 2, 3).
+    """Backward pass of spatial batch normalization in training mode. It is your hw1
+    batch normalization derivation: ask which values now share one mean and variance,
+    and what plays the role of N.
 
+    Inputs:  dout (N, C, H, W), the cache.
     Returns: dx (N, C, H, W), dgamma (C,), dbeta (C,).
     """
-    # BEGIN SOLUTION: hw1's batchnorm formula with sums over (0, 2, 3) and M = N H W
+    # BEGIN SOLUTION: your hw1 derivation, per channel, over the values of axes (0, 2, 3)
     x_hat, gamma, inv_std = cache
     n, _, h, w = dout.shape
     m = n * h * w
@@ -110,13 +111,16 @@ def groupnorm_forward(
 
 
 def groupnorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of group normalization: the formula in this module's docstring
-    applied to each (example, group), M = C/G * H * W; dgamma and dbeta sum over
-    (N, H, W) per channel.
+    """Backward pass of group normalization: your hw1 derivation again, now for the
+    C/G * H * W values of each (example, group), which share one mean and variance.
+    gamma and beta are per channel, so dgamma and dbeta sum over (N, H, W), and gamma
+    may differ within a group: go backward through out = gamma x_hat + beta first, then
+    through the normalization of each group.
 
+    Inputs:  dout (N, C, H, W), the cache.
     Returns: dx (N, C, H, W), dgamma (C,), dbeta (C,).
     """
-    # BEGIN SOLUTION: g = dout * gamma grouped like x; the formula along the last axis
+    # BEGIN SOLUTION: your hw1 derivation for each (example, group), on the grouped shape
     x_hat, gamma, inv_std, groups = cache
     n = dout.shape[0]
     g = (dout * _channels(gamma)).reshape(n, groups, -1)

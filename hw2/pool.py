@@ -6,10 +6,13 @@ Shapes: x (N, C, H, W); window k x k moved by stride s (no padding); output
     max:  out[n, c, i, j] = max_{u, v < k} x[n, c, s i + u, s j + v]
     avg:  out[n, c, i, j] = mean_{u, v < k} x[n, c, s i + u, s j + v]
 
-Backward: average pooling spreads each dout evenly over its window (1/k^2 each); max
-pooling sends each dout to the position of its window's maximum, the first one in
-row-major order when several are equal (as PyTorch does). Overlapping windows
-(s < k) add up their contributions.
+The backward passes are yours to derive: for each entry x[n, c, s i + u, s j + v] of
+a window, what is d out[n, c, i, j] / d x there? Conventions the cases check:
+
+- Ties (PyTorch's convention): when several entries of a window equal its maximum, only
+  the first in row-major order (smallest u, then smallest v) counts as the maximum.
+- Overlapping windows (s < k) share entries; an entry collects a contribution from
+  every window it lies in, and they add.
 """
 
 from __future__ import annotations
@@ -46,9 +49,10 @@ def max_pool_forward_naive(x: np.ndarray, k: int = 2, stride: int = 2) -> tuple[
 
 
 def max_pool_backward_naive(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of max pooling, with the forward's loops: each dout goes to the
-    first maximum of its window. Returns: dx (N, C, H, W)."""
-    # BEGIN SOLUTION: per window, argmax of the flattened window, unravelled, then +=
+    """Backward pass of max pooling, with the forward's loops over output positions:
+    add dout[:, :, i, j] times d out[:, :, i, j] / d x to the entries of its window
+    (ties: the module docstring's convention). Returns: dx (N, C, H, W)."""
+    # BEGIN SOLUTION: the forward's loops; each window's local derivative times dout, added
     x, k, stride = cache
     n, c, _, _ = x.shape
     dx = np.zeros_like(x)
@@ -67,7 +71,7 @@ def max_pool_forward_fast(x: np.ndarray, k: int = 2, stride: int = 2) -> tuple[n
     """Max pooling without Python loops: a strided view of every window
     (``sliding_window_view``), shape (N, C, H', W', k, k), and one max over its last
     two axes. Returns: out (N, C, H', W'), and a cache."""
-    # BEGIN SOLUTION: a window view, then max over the window axes; cache the argmax
+    # BEGIN SOLUTION: a window view, then max over the window axes; cache what backward needs
     _out_size(min(x.shape[2:]), k, stride)
     windows = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
     flat = windows.reshape(*windows.shape[:4], k * k)
@@ -78,10 +82,10 @@ def max_pool_forward_fast(x: np.ndarray, k: int = 2, stride: int = 2) -> tuple[n
 
 
 def max_pool_backward_fast(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of `max_pool_forward_fast`: for each of the k * k offsets (u, v)
-    of a window, the douts whose maximum sat there go to the strided slice
-    ``dx[:, :, u : u + s H' : s, v : v + s W' : s]``. Returns: dx (N, C, H, W)."""
-    # BEGIN SOLUTION: a loop over the k * k window offsets, masks from the cached argmax
+    """Backward pass of `max_pool_forward_fast`: the same gradient as the naive version,
+    with no loop over output positions (a loop over the k * k window offsets (u, v) is
+    fine). Returns: dx (N, C, H, W)."""
+    # BEGIN SOLUTION: a loop over the k * k window offsets, none over output positions
     shape, argmax, k, stride = cache
     _, _, ho, wo = dout.shape
     dx = np.zeros(shape)
@@ -112,9 +116,10 @@ def avg_pool_forward_naive(x: np.ndarray, k: int = 2, stride: int = 2) -> tuple[
 
 
 def avg_pool_backward_naive(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of average pooling, with the forward's loops: each window gets
-    its dout divided by k^2 on every one of its entries. Returns: dx (N, C, H, W)."""
-    # BEGIN SOLUTION: add dout / k^2, broadcast over the window, at each output position
+    """Backward pass of average pooling, with the forward's loops over output
+    positions: add dout[:, :, i, j] times d out[:, :, i, j] / d x to the entries of its
+    window. Returns: dx (N, C, H, W)."""
+    # BEGIN SOLUTION: the forward's loops; each window's local derivative times dout, added
     shape, k, stride = cache
     dx = np.zeros(shape)
     _, _, ho, wo = dout.shape
@@ -139,9 +144,10 @@ def avg_pool_forward_fast(x: np.ndarray, k: int = 2, stride: int = 2) -> tuple[n
 
 
 def avg_pool_backward_fast(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of `avg_pool_forward_fast`: a loop over the k * k window offsets,
-    each adding dout / k^2 to a strided slice of dx. Returns: dx (N, C, H, W)."""
-    # BEGIN SOLUTION: for each offset (u, v), dx's strided slice += dout / k^2
+    """Backward pass of `avg_pool_forward_fast`: the same gradient as the naive version,
+    with no loop over output positions (a loop over the k * k window offsets (u, v) is
+    fine). Returns: dx (N, C, H, W)."""
+    # BEGIN SOLUTION: a loop over the k * k window offsets, none over output positions
     shape, k, stride = cache
     _, _, ho, wo = dout.shape
     dx = np.zeros(shape)
