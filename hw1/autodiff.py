@@ -103,10 +103,11 @@ class Value:
         # END SOLUTION
 
     def tanh(self) -> Value:
-        """Hyperbolic tangent: d/dx tanh x = 1 - tanh(x)^2."""
+        """Hyperbolic tangent. Its derivative is yours to derive (Task 4, for one number):
+        write it with the output ``out.data``, which the closure already has."""
         out = Value(math.tanh(self.data), (self,), "tanh")
 
-        # BEGIN SOLUTION: reuse out.data: (1 - out.data^2) times out.grad
+        # BEGIN SOLUTION: tanh' written with the output out.data, times out.grad
         def backward() -> None:
             self.grad += (1.0 - out.data**2) * out.grad
 
@@ -115,10 +116,11 @@ class Value:
         # END SOLUTION
 
     def relu(self) -> Value:
-        """max(0, self); the gradient is 1 where self > 0 and 0 elsewhere (0 at 0)."""
+        """max(0, self). Its derivative is yours to derive (Task 3, for one number); at
+        exactly 0 it passes no gradient (the left slope, as in PyTorch)."""
         out = Value(max(0.0, self.data), (self,), "relu")
 
-        # BEGIN SOLUTION: pass out.grad through only where the input was positive
+        # BEGIN SOLUTION: the local slope of max(0, x) times out.grad; nothing at exactly 0
         def backward() -> None:
             self.grad += (self.data > 0) * out.grad
 

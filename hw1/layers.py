@@ -29,7 +29,9 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
 def affine_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of `affine_forward`.
 
-    With out = x w + b:  dx = dout w^T,  dw = x^T dout,  db = sum over the batch of dout.
+    Derive it one entry at a time: dL/dx[n, d] = sum_m dout[n, m] d out[n, m] / d x[n, d],
+    and the same for w[d, m] and b[m]; then recognize each sum as a matrix product or a
+    sum over an axis (README, Task 2). Each gradient has its input's shape.
 
     Inputs:  dout (N, M), the cache of the forward pass.
     Returns: dx (N, D), dw (D, M), db (M,).
@@ -48,8 +50,10 @@ def relu_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 
 def relu_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of ReLU: ``dx = dout * (x > 0)`` (the gradient at exactly 0 is 0)."""
-    # BEGIN SOLUTION: pass the gradient where the input was positive
+    """Backward pass of ReLU: dx (x's shape), dout times the local slope of max(0, x),
+    entry by entry. Derive the slope on each side of 0; at exactly x = 0 use the left
+    slope, 0 (PyTorch's convention)."""
+    # BEGIN SOLUTION: dout times the local slope, entry by entry
     return dout * (cache > 0)
     # END SOLUTION
 
@@ -62,7 +66,9 @@ def leaky_relu_forward(x: np.ndarray, alpha: float = 0.01) -> tuple[np.ndarray, 
 
 
 def leaky_relu_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of leaky ReLU: the local slope is 1 where x > 0, ``alpha`` elsewhere."""
+    """Backward pass of leaky ReLU: dx (x's shape), dout times the local slope, entry by
+    entry. Derive the slope on each side of 0; at exactly x = 0 use the left slope,
+    ``alpha`` (PyTorch's convention)."""
     # BEGIN SOLUTION: scale dout by the local slope
     x, alpha = cache
     return dout * np.where(x > 0, 1.0, alpha)
@@ -76,7 +82,7 @@ def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
     that exp never sees a large positive argument: the cases make numpy's overflow
     warning an error (``np.errstate(over="raise")``). Any shape.
     """
-    # BEGIN SOLUTION: branch on the sign with np.where, exponentiating -|x| only
+    # BEGIN SOLUTION: np.where on the sign, exponentiating -|x| only; cache the output
     e = np.exp(-np.abs(x))
     s = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return s, s
@@ -84,8 +90,9 @@ def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 
 def sigmoid_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of the sigmoid: ``s'(x) = s(x) (1 - s(x))``."""
-    # BEGIN SOLUTION: cache the output s, then dout * s * (1 - s)
+    """Backward pass of the sigmoid: dx (x's shape). Derive s'(x) on paper and write it
+    in terms of the output s(x), which the forward pass cached: no exp needed here."""
+    # BEGIN SOLUTION: dout times s'(x), written with the cached output s
     s = cache
     return dout * s * (1.0 - s)
     # END SOLUTION
@@ -100,7 +107,8 @@ def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 
 def tanh_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of tanh: ``tanh'(x) = 1 - tanh(x)^2``."""
+    """Backward pass of tanh: dx (x's shape). Derive tanh'(x) on paper and write it in
+    terms of the output tanh(x), which the forward pass cached."""
     # BEGIN SOLUTION: reuse the cached output
     return dout * (1.0 - cache**2)
     # END SOLUTION
@@ -123,9 +131,11 @@ def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 
 def gelu_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of the tanh-approximate GELU. With t = tanh(u):
+    """Backward pass of the tanh-approximate GELU: dx (x's shape).
 
-    d gelu / dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2).
+    Derive gelu'(x) on paper with the product rule and the chain rule through tanh and
+    u, and write it in x and t = tanh(u): the forward pass cached both, so the backward
+    pass reuses t instead of computing tanh again.
     """
     # BEGIN SOLUTION: the product rule, then the chain rule through tanh and u
     x, t = cache
@@ -156,9 +166,10 @@ def dropout_forward(
 
 
 def dropout_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Backward pass of inverted dropout: the gradient flows through the kept units,
-    scaled like them (in evaluation mode it passes unchanged)."""
-    # BEGIN SOLUTION: multiply by the cached scaled mask, or pass through in evaluation
+    """Backward pass of inverted dropout: dx (dout's shape), in training and in
+    evaluation mode, from the cache `dropout_forward` kept. In training out = x * mask,
+    with the mask a constant; in evaluation out = x."""
+    # BEGIN SOLUTION: differentiate out = x * mask (the mask fixed), or out = x in evaluation
     return dout if cache is None else dout * cache
     # END SOLUTION
 
@@ -242,14 +253,14 @@ def layernorm_forward(
 
 
 def layernorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of layer normalization: the derivation of batch normalization's,
-    with the statistics taken over each example's features (axis 1) instead of over the
-    batch; dgamma and dbeta still sum over the batch.
+    """Backward pass of layer normalization. Revisit your batch normalization derivation
+    (Task 7): which values share one mean and one variance now, and how many are there?
+    gamma and beta are still one per feature, shared by every example.
 
     Inputs:  dout (N, D), the cache.
     Returns: dx (N, D), dgamma (D,), dbeta (D,).
     """
-    # BEGIN SOLUTION: your batchnorm derivation along axis 1 (D features, keepdims)
+    # BEGIN SOLUTION: your Task 7 derivation, redone for statistics per example (keepdims)
     x_hat, gamma, inv_std = cache
     d = dout.shape[1]
     g = dout * gamma

@@ -78,7 +78,7 @@ class MLP:
 
         (biases, gammas and betas are not penalized) and ``grads``, a dict with the keys
         of ``self.params``, each gradient of the parameter's shape, the penalty's
-        gradient l2 * W_i included. Backward goes through the layers in reverse order.
+        gradient included. Backward goes through the layers in reverse order.
         Pass ``self.rng`` to dropout, and ``self.bn_state[i - 1]`` (with "train" set to
         the mode) to batch normalization of hidden layer i.
 

@@ -1,8 +1,9 @@
 """Training: minibatches, epochs, evaluation, keeping the best parameters.
 
 `train` is the loop every later assignment reuses in spirit; `train_digits` is the
-graded end-to-end task: given the grader's training images, return predictions for
-held-out images whose labels it never sees (at least 97% must be right).
+graded end-to-end task: given the grader's training images, return the trained MLP,
+whose weights the grader loads into its own copy and judges on held-out images your code
+never sees (at least 96% must be right).
 """
 
 from __future__ import annotations

@@ -280,7 +280,7 @@ def autodiff_backward_6000_deep_without_recursion(sub, rng):
 @visibility("visible")
 @tags("autodiff")
 def autodiff_relu_gradient_zero_at_zero(sub, rng):
-    """Value.relu at exactly 0 passes no gradient: its derivative [x > 0] is 0 there"""
+    """Value.relu at exactly 0 passes no gradient (the convention: the left slope, 0)"""
     Value = sub.autodiff.Value
     zero, w = Value(0.0), Value(float(rng.uniform(0.5, 2.0)))
     out = (zero.relu() + zero) * w + (w * zero).relu()
