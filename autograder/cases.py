@@ -164,14 +164,16 @@ def from_function(func: Callable[..., Any]) -> Case:
     timeout = getattr(func, "__timeout__", None)
     if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
         raise CaseDefinitionError(f"case {name}: time_limit must be positive, got {timeout}")
-    doc = (func.__doc__ or "").strip().splitlines()
+    # the docstring's first paragraph says what the case checks (the rule, for a public
+    # case); a failed comparison repeats it
+    doc = (func.__doc__ or "").strip().split("\n\n")[0].split()
     return Case(
         name=name,
         number=str(func.__number__),  # type: ignore[attr-defined]
         points=points,
         visibility=visibility,
         func=func,
-        description=doc[0] if doc else "",
+        description=" ".join(doc),
         tags=tuple(getattr(func, "__tags__", ())),
         tol=getattr(func, "__tolerance__", Tolerance()),
         check=getattr(func, "__check__", None),

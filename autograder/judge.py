@@ -22,7 +22,12 @@ def verdict(case: Case, got: Outputs, expected: Outputs, seed: int = 0) -> Verdi
     also gets the judge's part of the case's grader data for ``seed``."""
     if case.check is None:
         problem = compare(got, expected, case.tol)
-        return Verdict(0.0, problem) if problem else Verdict(1.0, "passed")
+        if problem is None:
+            return Verdict(1.0, "passed")
+        # the numbers say what differs; the case's description, which rule was broken
+        return Verdict(
+            0.0, f"{problem} (this case: {case.description})" if case.description else problem
+        )
     try:
         result = case.check(got, expected, case.make_data(seed)[1])
     except Exception as exc:  # noqa: BLE001 - a check that trips over odd outputs fails the case

@@ -246,7 +246,10 @@ def ridge_weights(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
         if compare(w, expected["w"][i], tol) is None or np.shape(w) != (d,):
             continue
         for what, penalty in variants.items():
-            other = np.linalg.solve(X.T @ X + penalty(float(l2)), X.T @ y)
+            # each variant's minimizer, as least squares on data augmented by the penalty
+            rows = np.sqrt(penalty(float(l2)))
+            augmented = np.vstack([X, rows]), np.concatenate([y, np.zeros(d)])
+            other = np.linalg.lstsq(*augmented, rcond=None)[0]
             if compare(w, other, tol) is None:
                 return Verdict(
                     0.0,

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
 import pytest
 from gradescope_utils.autograder_utils.decorators import number, visibility, weight
 
 from autograder.cases import CaseDefinitionError, case_seed, collect, from_function, time_limit
+from autograder.judge import WRONG_ANSWER, judge_case
+from autograder.runner import RunOutcome
 
 
 def _module(**funcs: object) -> types.ModuleType:
@@ -74,3 +77,23 @@ def test_seeds_are_stable_and_depend_on_salt_and_case() -> None:
     a, b = from_function(make("a", "1.1")), from_function(make("b", "1.2"))
     assert case_seed("ps0", a) == case_seed("ps0", a)
     assert len({case_seed("ps0", a), case_seed("ps0", b), case_seed("ps0", a, "secret")}) == 3
+
+
+def test_a_failed_comparison_names_the_rule_the_case_checks_but_only_in_public() -> None:
+    def case(sub, rng):  # type: ignore[no-untyped-def]
+        """cross-entropy on scores 1000 apart: subtract the max,
+        never log(softmax)
+
+        Measured: details a student does not need."""
+        return 0
+
+    checked = from_function(weight(1)(number("9.5")(visibility("visible")(case))))
+    assert checked.description == (
+        "cross-entropy on scores 1000 apart: subtract the max, never log(softmax)"
+    )
+    outcome = RunOutcome({"loss": np.float64(np.inf)})
+    public = judge_case(checked, outcome, {"loss": np.float64(1249.7)})
+    assert public.output.startswith("out['loss'] differs")
+    assert public.output.endswith(f"(this case: {checked.description})")
+    hidden = judge_case(checked, outcome, {"loss": np.float64(1249.7)}, detailed=False)
+    assert hidden.output == WRONG_ANSWER
