@@ -191,6 +191,14 @@ class GPT(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
+    @torch.no_grad()
+    def next_logits(self, prefix: torch.Tensor) -> torch.Tensor:
+        """The logits of the token after each prefix, the model form that `hw3.decoding`
+        takes: prefix (B, T) -> (B, V). The model reads at most the last block_size
+        tokens of each prefix. Call ``model.eval()`` first (dropout off)."""
+        logits, _ = self(prefix[:, -self.config.block_size :])  # (B, T', V)
+        return logits[:, -1, :]  # (B, V)
+
     def new_cache(self) -> list[KVCache]:
         """An empty KV cache: one `KVCache` per block."""
         return [KVCache() for _ in self.blocks]

@@ -427,3 +427,20 @@ def test_every_tensor_is_made_on_the_device_of_the_model(rope: bool) -> None:
     assert logits.device.type == "meta" and loss is not None and loss.device.type == "meta"
     assert model(idx[:, :1], cache=cache)[0].shape == (2, 1, 13)
     assert sinusoidal_encoding(4, 6, device="meta").device.type == "meta"
+
+
+def test_next_logits_lets_the_decoders_run_a_gpt() -> None:
+    """`GPT.next_logits` is the (B, T) -> (B, V) model form of `hw3.decoding`: greedy
+    decoding through it equals the argmax loop written out, past block_size too (the
+    model then reads the last block_size tokens)."""
+    from hw3.decoding import greedy
+
+    model = GPT(GPTConfig(vocab_size=11, block_size=6, n_layer=2, n_head=2, n_embd=8))
+    model.eval()
+    prompt = torch.tensor([[1, 2, 3], [4, 4, 0]])
+    tokens = greedy(model.next_logits, prompt, steps=7)
+    expected = prompt
+    for _ in range(7):
+        logits, _ = model(expected[:, -6:])
+        expected = torch.cat([expected, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    assert torch.equal(tokens, expected) and tokens.shape == (2, 10)
