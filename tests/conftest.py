@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -89,6 +89,18 @@ class Mutant:
             if result.score < result.max_score:
                 failures[case.label] = result.output
         return failures
+
+
+@pytest.fixture
+def torch_float64() -> Iterator[None]:
+    """torch's default dtype is float64 for the test, then what it was (it is global to
+    the process): oracles compare in float64."""
+    import torch
+
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
 
 
 @pytest.fixture

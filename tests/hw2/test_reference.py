@@ -5,7 +5,7 @@ SmallResNet against the sizes its docstring states."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,14 +16,8 @@ import torch.nn.functional as F
 from hw2 import conv, normalization, pool
 from hw2.resnet import SmallResNet
 
-
-@pytest.fixture(autouse=True)
-def _float64() -> Iterator[None]:
-    """Compare in float64; restore the default afterwards (it is global to the process)."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+# compare in float64 (tests/conftest.py's fixture restores torch's default afterwards)
+pytestmark = pytest.mark.usefixtures("torch_float64")
 
 
 def check(

@@ -6,7 +6,6 @@ its peak memory measured by tracemalloc."""
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -16,14 +15,8 @@ import torch.nn.functional as F
 from hw3.attention import attention_backward, attention_forward
 from hw3.flash import tiled_attention
 
-
-@pytest.fixture(autouse=True)
-def _float64() -> Iterator[None]:
-    """Compare in float64; restore the default afterwards (it is global to the process)."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+# compare in float64 (tests/conftest.py's fixture restores torch's default afterwards)
+pytestmark = pytest.mark.usefixtures("torch_float64")
 
 
 def torch_attention(
