@@ -7,13 +7,14 @@
 #   make grade HW=ps0 [SUBMISSIONS=dir] [FRESH=1]  grade a folder of submissions into
 #                              dist/grades/<hw>/, keeping earlier results (default: the samples)
 #   make bench                 time and memory of grading
+#   make calibrate             the trained-model cases' thresholds over 20 grading secrets
 
 PYTHON_SYSTEM ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 HW ?= ps0
 
-.PHONY: setup sandbox-tools test lint handout fixtures autograder grade bench clean
+.PHONY: setup sandbox-tools test calibrate lint handout fixtures autograder grade bench clean
 
 setup: $(VENV)/.installed sandbox-tools
 
@@ -48,6 +49,10 @@ THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 test: setup lint
 	$(THREADS) $(PY) -m pytest
+
+# Minutes per trained-model case: each trains the reference 20 times (two at a time).
+calibrate: setup
+	$(THREADS) $(PY) -m pytest -m calibration
 
 lint: setup
 	$(VENV)/bin/ruff check .

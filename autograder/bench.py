@@ -15,6 +15,12 @@
    within 10 times) and the naive one against the fast (target: 100 times slower or more).
 7. hw2's reference graded by the engine on one core (it trains two CNNs; aim: under
    120 s), and the peak memory of the judge and of its worker, which imports torch.
+8. hw3's reference graded by the engine on one core (it trains two character language
+   models and two seq2seq models; aim: under 120 s), and the peak memory.
+9. hw3's numpy LSTM, forward and backward over N 32, T 50, D 64, H 128, one core, in
+   float64 and float32, against ``nn.LSTM`` on the same sizes (target: within 10 times).
+10. hw3's tiled attention against the plain one: peak memory (tracemalloc) at 4,096
+   and 16,384 positions, causal, d 16 (target: tiled flat, plain quadratic).
 """
 
 from __future__ import annotations
@@ -96,6 +102,61 @@ def theirs():
     out = torch.nn.functional.conv2d(xt, wt, bt, padding=1)
     out.backward(torch.ones_like(out))
 print(best(lambda: ours("fast"), 10), best(theirs, 10), best(lambda: ours("naive"), 1))
+"""
+
+
+LSTM = """
+import os
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+import time
+import numpy as np
+import torch
+from hw3 import lstm
+torch.set_num_threads(1)
+N, T, D, H = 32, 50, 64, 128
+rng = np.random.default_rng(0)
+def best(step, repeats=5):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return min(times)
+for dtype in ("float64", "float32"):
+    x = rng.normal(size=(N, T, D)).astype(dtype)
+    h0 = np.zeros((N, H), dtype)
+    Wx = (rng.normal(size=(D, 4 * H)) / 8).astype(dtype)
+    Wh = (rng.normal(size=(H, 4 * H)) / 11).astype(dtype)
+    b = np.zeros(4 * H, dtype)
+    def ours():
+        h, cache = lstm.lstm_forward(x, h0, Wx, Wh, b)
+        lstm.lstm_backward(np.ones_like(h), cache)
+    layer = torch.nn.LSTM(D, H, batch_first=True).to(getattr(torch, dtype))
+    xt = torch.tensor(x, requires_grad=True)
+    def theirs():
+        out, _ = layer(xt)
+        out.backward(torch.ones_like(out))
+    print(dtype, best(ours), best(theirs))
+"""
+
+
+TILED = """
+import tracemalloc
+import numpy as np
+from hw3.attention import attention_forward
+from hw3.flash import tiled_attention
+rng = np.random.default_rng(0)
+for T in (4096, 16384):
+    q, k, v = (rng.normal(size=(1, T, 16)) for _ in range(3))
+    for name, run in (
+        ("tiled", lambda: tiled_attention(q, k, v, causal=True, block_size=256)),
+        ("plain", lambda: attention_forward(q, k, v, causal=True)),
+    ):
+        tracemalloc.start()
+        run()
+        print(T, name, tracemalloc.get_traced_memory()[1] / 2**20)
+        tracemalloc.stop()
 """
 
 
@@ -242,6 +303,28 @@ def main() -> None:
             f"7. grading the hw2 reference with the engine, {where}: {hw2_time:.1f} s "
             f"(aim: under 120 s); peak resident memory: {_peaks(argv)}"
         )
+
+        argv, where = _grading_reference_on_one_core("hw3", tmp)
+        hw3_time = _time(argv, repeats=1)
+        print(
+            f"8. grading the hw3 reference with the engine, {where}: {hw3_time:.1f} s "
+            f"(aim: under 120 s); peak resident memory: {_peaks(argv)}"
+        )
+
+        argv, where = _one_core([python, "-c", LSTM])
+        timings = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+        for line in timings.splitlines():
+            dtype, ours, theirs = line.split()
+            print(
+                f"9. hw3 numpy LSTM forward+backward (N 32, T 50, D 64, H 128, {dtype}), "
+                f"{where}: {float(ours) * 1e3:.0f} ms, nn.LSTM {float(theirs) * 1e3:.0f} ms "
+                f"({float(ours) / float(theirs):.1f} times; target: within 10)"
+            )
+
+        run = subprocess.run([python, "-c", TILED], check=True, capture_output=True, text=True)
+        memory = [line.split() for line in run.stdout.splitlines()]
+        shown = ", ".join(f"{name} {float(mb):.0f} MB at T {t}" for t, name, mb in memory)
+        print(f"10. hw3 attention peak memory (causal, d 16): {shown} (target: tiled flat)")
         print(f"   machine: {os.cpu_count()} cores")
 
 

@@ -74,7 +74,7 @@ def _environment() -> dict[str, str]:
 
 def _lift_data_limit() -> None:
     """Trusted and holding torch, the evaluation process needs more than the judge's own
-    bound (`grade.bounded_memory`): back to the hard limit."""
+    bound (`usage.bounded_memory`): back to the hard limit."""
     _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
 

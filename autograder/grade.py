@@ -7,18 +7,15 @@ results path is given it is written, also when the grader itself fails.
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import inspect
 import json
 import os
-import resource
 import shutil
 import tempfile
 import textwrap
 import time
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,7 +128,7 @@ class Grader:
         own = sandbox is None
         try:
             sandbox = sandbox or plan()
-            with bounded_memory(JUDGE_HEADROOM_MB):
+            with usage.bounded_memory(JUDGE_HEADROOM_MB):
                 report = self._grade(submission, sandbox, limits or self.limits())
         except Exception:  # noqa: BLE001 - a report must come back whatever happened
             report = self.internal_error(traceback.format_exc())
@@ -365,29 +362,6 @@ class Grader:
 
 
 JUDGE_HEADROOM_MB = 320  # what the judge may allocate while grading, beyond what it holds
-
-
-@contextlib.contextmanager
-def bounded_memory(headroom_mb: int) -> Iterator[None]:
-    """Lower this process's soft data limit to what it uses now plus ``headroom_mb``: a
-    submission's outputs that would make judging them exhaust memory raise MemoryError in
-    the judge (failing that case) instead of drawing the kernel's OOM killer, which would
-    leave no results.json. Children may raise the soft limit back (the hard one stays)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    used_mb = usage.status_mb("self", "VmData")
-    if not used_mb:
-        yield  # no /proc (macOS): no bound
-        return
-    limit = int((used_mb + headroom_mb) * 2**20)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    if soft != resource.RLIM_INFINITY:
-        limit = min(limit, soft)
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def _restrict_file(path: Path, sandbox: Plan) -> None:

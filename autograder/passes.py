@@ -4,6 +4,7 @@ inputs, backward with a random upstream gradient, every gradient returned by nam
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,3 +64,57 @@ def changed_in_place(
                 f"{getattr(func, '__name__', 'the function')} changed its input {name} in "
                 "place: compute a new array instead (the caller still needs the original)"
             )
+
+
+def _is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch tensor, without importing torch (a numpy-only case
+    runs where torch cannot be imported; there, nothing is a tensor)."""
+    loaded = sys.modules.get("torch")
+    return loaded is not None and isinstance(value, loaded.Tensor)
+
+
+def copies(*values: Any) -> list[Any]:
+    """A copy of each numpy array and torch tensor (a tensor that requires grad gives a
+    leaf copy that does too), other values as they are: one call's input each, so that
+    a function changing its input in place is caught by `kept` and spoils no other call."""
+    out = []
+    for value in values:
+        if isinstance(value, np.ndarray):
+            out.append(np.copy(value))
+        elif _is_tensor(value):
+            out.append(value.detach().clone().requires_grad_(value.requires_grad))
+        else:
+            out.append(value)
+    return out
+
+
+def kept(
+    func: Callable[..., Any], originals: Sequence[Any], given: Sequence[Any], name: str
+) -> None:
+    """Raise "``name`` changed its input x in place" when ``func`` changed one of the
+    arrays or tensors it was ``given`` (copies of ``originals``); `changed_in_place`
+    for tensors too. ``name`` is how the student knows the function (a module's class)."""
+
+    def numpy(value: Any) -> Any:
+        return value.detach().cpu().numpy() if _is_tensor(value) else value
+
+    def named() -> None: ...
+
+    named.__name__ = name
+    try:  # a module is called through forward, which names its inputs
+        torch = sys.modules.get("torch")
+        module = torch is not None and isinstance(func, torch.nn.Module)
+        signature = inspect.signature(getattr(func, "forward") if module else func)  # noqa: B009
+        named.__signature__ = signature  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        pass
+    changed_in_place(named, [numpy(v) for v in originals], [numpy(v) for v in given])
+
+
+def call_on_copies(func: Callable[..., Any], name: str, *args: Any, **options: Any) -> Any:
+    """``func(*args, **options)`` on copies of the arrays and tensors in ``args``; an
+    input it changes in place is named (see `kept`)."""
+    given = copies(*args)
+    result = func(*given, **options)
+    kept(func, args, given, name)
+    return result

@@ -79,6 +79,8 @@ def describe_error(exc: BaseException, folder: Path) -> RunOutcome:
         return RunOutcome.failed("exception", f"the submission called sys.exit({exc.code!r})")
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    if isinstance(exc, MemoryError):
+        text += " (over the memory the grader gives a case: hold less at once)"
     return RunOutcome.failed("exception", text + location(exc, folder))
 
 

@@ -27,6 +27,7 @@ from autograder.report import excerpt
 from autograder.runner import RunOutcome, location, run_case
 from autograder.submission import Submission
 from autograder.submit import FileProblem, checked_source
+from autograder.usage import bounded_memory
 
 
 @cache
@@ -107,12 +108,20 @@ def check_public_case(name: str, case: Case) -> None:
         )
     seed = case_seed(name, case)
     submission = Submission.installed(name)
-    limit = case.timeout_s or Assignment.load(name).config.case_timeout_s
+    config = Assignment.load(name).config
+    limit = case.timeout_s or config.case_timeout_s
     outcome: RunOutcome | None = None
     where = ""
     printed = Printed()
     try:
-        with redirect_stdout(printed), redirect_stderr(printed), time_limit(limit):
+        # the grader's worker may allocate memory_mb: so may the case here (a laptop is
+        # spared an allocation that the grader would refuse anyway)
+        with (
+            redirect_stdout(printed),
+            redirect_stderr(printed),
+            time_limit(limit),
+            bounded_memory(config.memory_mb),
+        ):
             outcome = run_case(case, submission, seed)
     except CaseTimeout as exc:  # failed outside this handler: no chained traceback
         where = location(exc, submission.folder)

@@ -10,6 +10,9 @@ numbers are 0 and the watchdog sees nothing.
 from __future__ import annotations
 
 import os
+import resource
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -75,3 +78,26 @@ def folder_mb(folder: Path, max_entries: int = 20_000, owner: int | None = None)
         except OSError:
             continue
     return total / 2**20
+
+
+@contextmanager
+def bounded_memory(headroom_mb: int) -> Iterator[None]:
+    """Lower this process's soft data limit to what it uses now plus ``headroom_mb``: a
+    submission's outputs that would make judging them exhaust memory raise MemoryError in
+    the judge (failing that case) instead of drawing the kernel's OOM killer, which would
+    leave no results.json. Children may raise the soft limit back (the hard one stays)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    used_mb = status_mb("self", "VmData")
+    if not used_mb:
+        yield  # no /proc (macOS): no bound
+        return
+    limit = int((used_mb + headroom_mb) * 2**20)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))

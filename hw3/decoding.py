@@ -65,7 +65,7 @@ def filtered_probs(
     """The distribution `sample` draws the next token from, row by row, in this order:
 
     1. **Temperature.** ``temperature == 0`` means greedy: the result is one-hot at the
-       argmax of ``logits`` (lowest token id on ties), and steps 2-5 are skipped.
+       argmax of ``logits`` (lowest token id on ties), and steps 2-4 are skipped.
        Otherwise z = logits / temperature.
     2. **Top-k** (skipped when ``top_k`` is None or >= V). Keep every token whose z is
        >= the k-th largest value of its row: **tokens tied with the k-th value are all
@@ -136,7 +136,8 @@ def sample(
         return greedy(next_logits, prompt, steps)
     tokens = prompt  # (B, T0)
     for _ in range(steps):
-        probs = filtered_probs(next_logits(tokens), temperature, top_k, top_p)  # (B, V)
+        logits = next_logits(tokens)  # (B, V)
+        probs = filtered_probs(logits, temperature, top_k, top_p)  # (B, V)
         nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
         tokens = torch.cat([tokens, nxt.to(tokens.dtype)], dim=1)  # (B, T + 1)
     return tokens

@@ -214,7 +214,8 @@ class GPT(nn.Module):
         Returns: logits (B, T, V), and the loss: None without targets, else the mean
                  cross-entropy F.cross_entropy(logits (B*T, V), targets (B*T,)) over the
                  positions whose target is not -100 (F.cross_entropy's ignore_index:
-                 mark padding with -100).
+                 mark padding with -100; with every target -100 the mean is NaN, as
+                 F.cross_entropy's).
         """
         if cache is not None and len(cache) != len(self.blocks):
             raise ValueError(f"a cache of {len(cache)} layers for {len(self.blocks)} blocks")

@@ -57,7 +57,7 @@ class MultiHeadSelfAttention(nn.Module):
 
         q = q_proj(x), k = k_proj(x), v = v_proj(x)                        (B, T, C)
         split each into nh heads: channels h*hs .. (h+1)*hs - 1 are head h  (B, nh, T, hs)
-        head_h = softmax(q_h k_h^T / sqrt(hs) + mask) v_h                  (B, nh, T, hs)
+        head_h = softmax over the allowed keys of (q_h k_h^T / sqrt(hs)) v_h   (B, nh, T, hs)
         out = out_proj(concatenation of the heads along channels)          (B, T, C)
 
     the layout of ``nn.MultiheadAttention``: its ``in_proj_weight`` (3C, C) is

@@ -60,9 +60,9 @@ def rnn_forward(
 ) -> tuple[np.ndarray, Cache]:
     """The tanh RNN over a whole sequence of T >= 1 steps, from the initial state h0:
 
-        h[:, t] = tanh(x[:, t] Wx + h[:, t - 1] Wh + b),   t = 0..T-1,
+        h[:, t] = tanh(x[:, t] Wx + prev Wh + b),   t = 0..T-1,
 
-    with h0 in the place of h[:, -1] at t = 0. Use `rnn_step_forward` once per time step
+    where prev is h0 at t = 0 and h[:, t - 1] after (h0 is not one of the outputs). Use `rnn_step_forward` once per time step
     (a loop over time is the nature of a recurrence; no loop over the batch).
 
     Inputs:  x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,).

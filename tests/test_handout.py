@@ -12,7 +12,7 @@ from pathlib import Path
 from autograder.assignment import Assignment
 from autograder.depends import source_file
 from autograder.handout import build
-from autograder.regions import solution_lines
+from autograder.regions import find_regions, solution_lines
 
 
 def _texts(folder: Path) -> dict[Path, str]:
@@ -37,11 +37,15 @@ def _secret_lines(assignment: Assignment) -> set[str]:
             secret |= set(solution_lines(source, module))
     for path in assignment.folder.rglob("*.py"):
         source = path.read_text()
-        inside = set(solution_lines(source, str(path)))
+        lines = source.splitlines()
         if path.name == "hidden.py":
-            inside |= {line.strip() for line in source.splitlines()}
-        secret |= inside
-        public |= {line.strip() for line in source.splitlines()} - inside
+            secret |= {line.strip() for line in lines}
+            continue
+        secret |= set(solution_lines(source, str(path)))
+        # lines outside the regions ship; one may equal a solution line (a docstring
+        # stating the recurrence the region implements): then the line is public
+        within = {i for r in find_regions(source, str(path)) for i in range(r.begin - 1, r.end)}
+        public |= {line.strip() for i, line in enumerate(lines) if i not in within}
     return {line for line in secret - public if len(line) >= 8 and not line.startswith("#")}
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
-import sys
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import numpy as np
 
 from autograder.lazy_import import lazy
-from autograder.passes import changed_in_place, layer_check
+from autograder.passes import call_on_copies, copies, kept, layer_check
 from autograder.trained import weights
 
 # imported where a case runs (the worker), not in the judge, which loads this for metadata
@@ -104,59 +99,6 @@ def shapes(module: nn.Module) -> dict[str, list[int]]:
 
 def tensor(rng: np.random.Generator, *size: int, scale: float = 1.0) -> torch.Tensor:
     return torch.tensor(scale * rng.normal(size=size))
-
-
-def _is_tensor(value: Any) -> bool:
-    """Whether ``value`` is a torch tensor, without importing torch (a numpy-only case
-    runs where torch cannot be imported; there, nothing is a tensor)."""
-    loaded = sys.modules.get("torch")
-    return loaded is not None and isinstance(value, loaded.Tensor)
-
-
-def copies(*values: Any) -> list[Any]:
-    """A copy of each numpy array and torch tensor (a tensor that requires grad gives a
-    leaf copy that does too), other values as they are: one call's input each, so that
-    a function changing its input in place is caught by `kept` and spoils no other call."""
-    out = []
-    for value in values:
-        if isinstance(value, np.ndarray):
-            out.append(np.copy(value))
-        elif _is_tensor(value):
-            out.append(value.detach().clone().requires_grad_(value.requires_grad))
-        else:
-            out.append(value)
-    return out
-
-
-def kept(
-    func: Callable[..., Any], originals: Sequence[Any], given: Sequence[Any], name: str
-) -> None:
-    """Raise "``name`` changed its input x in place" when ``func`` changed one of the
-    arrays or tensors it was ``given`` (copies of ``originals``); `changed_in_place`
-    for tensors too. ``name`` is how the student knows the function (a module's class)."""
-
-    def numpy(value: Any) -> Any:
-        return value.detach().cpu().numpy() if _is_tensor(value) else value
-
-    def named() -> None: ...
-
-    named.__name__ = name
-    try:  # a module is called through forward, which names its inputs
-        module = "torch" in sys.modules and isinstance(func, nn.Module)
-        signature = inspect.signature(func.forward if module else func)
-        named.__signature__ = signature  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        pass
-    changed_in_place(named, [numpy(v) for v in originals], [numpy(v) for v in given])
-
-
-def call_on_copies(func: Callable[..., Any], name: str, *args: Any, **options: Any) -> Any:
-    """``func(*args, **options)`` on copies of the arrays and tensors in ``args``; an
-    input it changes in place is named (see `kept`)."""
-    given = copies(*args)
-    result = func(*given, **options)
-    kept(func, args, given, name)
-    return result
 
 
 def conv_inputs(

@@ -12,8 +12,9 @@ import pytest
 import autograder
 from autograder import judge
 from autograder.cases import Case, Verdict
-from autograder.grade import Grader, bounded_memory
+from autograder.grade import Grader
 from autograder.outputs import Outputs
+from autograder.usage import bounded_memory
 
 
 def test_bounded_memory_turns_a_runaway_allocation_into_memory_error() -> None:

@@ -27,6 +27,7 @@ def test_the_grader_loads_the_network_train_digits_builds() -> None:
     assert {k: v.shape for k, v in model.params.items()} == DIGITS_SHAPES
 
 
+@pytest.mark.calibration
 def test_the_reference_clears_the_target_with_a_margin_on_20_secrets() -> None:
     """The numbers in checks.py's comment come from here (and the case docstrings' 96%)."""
     measured = calibrate(

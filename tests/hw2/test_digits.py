@@ -31,6 +31,7 @@ def test_the_grader_expects_the_state_of_the_reference_digits_cnn() -> None:
     assert {k: tuple(v.shape) for k, v in state.items()} == DIGITS_CNN_SHAPES
 
 
+@pytest.mark.calibration
 def test_the_reference_clears_the_target_with_a_margin_on_20_secrets() -> None:
     """The numbers in checks.py's comment and the cases' docstrings come from here."""
     name = "train_digits_cnn_hidden_split"
@@ -44,9 +45,11 @@ def test_the_reference_clears_the_target_with_a_margin_on_20_secrets() -> None:
 
 def test_the_public_cases_pass_on_their_students_seeds() -> None:
     for case in Assignment.load("hw2").public_cases():
-        if case.number == "10.2":
+        if not case.needs_expected:  # the trained models: 10.1 (fit) and 10.2
             result = measure("hw2", case.name, case_seed("hw2", case))
-            assert result.passed and result.score >= TARGET_ACCURACY + MARGIN, result
+            assert result.passed, result
+            if case.number == "10.2":
+                assert result.score >= TARGET_ACCURACY + MARGIN, result
 
 
 def test_a_cnn_trained_elsewhere_fails_the_disguised_cases() -> None:
@@ -108,6 +111,7 @@ def test_fit_reports_losses_that_do_not_fall_or_do_not_count_epochs() -> None:
     assert "return one per epoch (2)" in short.message
 
 
+@pytest.mark.calibration
 def test_fit_clears_its_training_accuracy_on_20_secrets() -> None:
     """The numbers in case 10.1's docstring come from here."""
     measured = calibrate("hw2", "fit_learns_300_digits", seeds("hw2", "fit_learns_300_digits", 20))
