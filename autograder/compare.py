@@ -67,11 +67,14 @@ def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Toleranc
     where = _format_index(first) if got.ndim else "the value"
     got_at, expected_at = g[first] if got.ndim else g[()], e[first] if got.ndim else e[()]
     relative = f", max rel error {rel_err.max():.3g}" if rel_err.max() > 0 else ""
+    digits = 6  # enough to show the difference under a tight tolerance too
+    while digits < 17 and f"{got_at:.{digits}g}" == f"{expected_at:.{digits}g}":
+        digits += 1
     return (
         f"{name} differs ({_describe(got)}, expected {_describe(expected)}): "
         f"{n_bad} of {close.size} values outside rtol={tol.rtol:g}, atol={tol.atol:g}; "
         f"max abs error {abs_err.max():.3g}{relative}; "
-        f"first difference at {where}: got {got_at:.6g}, expected {expected_at:.6g}"
+        f"first difference at {where}: got {got_at:.{digits}g}, expected {expected_at:.{digits}g}"
     )
 
 

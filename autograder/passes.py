@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -118,3 +119,15 @@ def call_on_copies(func: Callable[..., Any], name: str, *args: Any, **options: A
     result = func(*given, **options)
     kept(func, args, given, name)
     return result
+
+
+@contextmanager
+def overflow_is_an_error(hint: str) -> Iterator[None]:
+    """Run the block with numpy's overflow and invalid-value warnings raised as errors
+    (``np.errstate(over="raise", invalid="raise")``), adding ``hint`` (how to avoid them)
+    to the message; the traceback still points at the submission's line."""
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            yield
+    except FloatingPointError as exc:
+        raise FloatingPointError(f"{exc}: {hint}").with_traceback(exc.__traceback__) from None

@@ -138,7 +138,7 @@ def sample(
     for _ in range(steps):
         logits = next_logits(tokens)  # (B, V)
         probs = filtered_probs(logits, temperature, top_k, top_p)  # (B, V)
-        nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+        nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1), one draw per row
         tokens = torch.cat([tokens, nxt.to(tokens.dtype)], dim=1)  # (B, T + 1)
     return tokens
     # END SOLUTION

@@ -62,8 +62,9 @@ def rnn_forward(
 
         h[:, t] = tanh(x[:, t] Wx + prev Wh + b),   t = 0..T-1,
 
-    where prev is h0 at t = 0 and h[:, t - 1] after (h0 is not one of the outputs). Use `rnn_step_forward` once per time step
-    (a loop over time is the nature of a recurrence; no loop over the batch).
+    where prev is h0 at t = 0 and h[:, t - 1] after (h0 is not one of the outputs).
+    Use `rnn_step_forward` once per time step (a loop over time is the nature of a
+    recurrence; no loop over the batch).
 
     Inputs:  x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,).
     Returns: h (N, T, H), the hidden states of all steps (h0 not included), and a cache

@@ -15,6 +15,7 @@ from autograder.judge import judge_case
 from autograder.runner import RunOutcome, run_case
 from autograder.student import CaseTimeout, time_limit
 from autograder.submission import Submission, load_package
+from autograder.usage import bounded_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.parent.name for p in ROOT.glob(f"*/{CONFIG_FILE}"))
@@ -68,7 +69,7 @@ class Mutant:
         self, sub: Submission, only: str | None = None, trained: bool = False
     ) -> dict[str, str]:
         """Run the public cases (or the one labelled ``only``) on ``sub`` within the time
-        limit `make test` gives each; cases judged on trained weights (seconds each) run
+        and memory limits `make test` gives each; cases judged on trained weights (seconds each) run
         only with ``trained`` or when named."""
         name = self.assignment.name
         reference = Submission.installed(name)
@@ -81,7 +82,7 @@ class Mutant:
             assert expected.ok, f"the reference fails {case.label}: {expected.error}"
             limit = case.timeout_s or self.assignment.config.case_timeout_s
             try:
-                with time_limit(limit):
+                with time_limit(limit), bounded_memory(self.assignment.config.memory_mb):
                     outcome = run_case(case, sub, seed)
             except CaseTimeout:
                 outcome = RunOutcome.failed("timeout", f"timed out after {limit:g} s")

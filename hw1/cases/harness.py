@@ -3,8 +3,7 @@ hidden cases. Every random input comes from the case's generator."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,18 +18,6 @@ def spawn(rng: np.random.Generator, k: int) -> list[np.random.Generator]:
     """``k`` independent generators drawn from ``rng``: a submission that draws too much
     or too little from one of them cannot shift the inputs of the others."""
     return [np.random.default_rng(s) for s in rng.integers(2**63, size=k)]
-
-
-@contextmanager
-def overflow_is_an_error(hint: str) -> Iterator[None]:
-    """Run the block with numpy's overflow and invalid-value warnings raised as errors
-    (``np.errstate(over="raise", invalid="raise")``), adding ``hint`` (how to avoid them)
-    to the message; the traceback still points at the submission's line."""
-    try:
-        with np.errstate(over="raise", invalid="raise"):
-            yield
-    except FloatingPointError as exc:
-        raise FloatingPointError(f"{exc}: {hint}").with_traceback(exc.__traceback__) from None
 
 
 def optimizer_run(

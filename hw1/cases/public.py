@@ -6,7 +6,7 @@ import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
-from autograder.passes import layer_check
+from autograder.passes import layer_check, overflow_is_an_error
 from autograder.trained import weights
 from hw1.cases.checks import digits_split, held_out_accuracy
 from hw1.cases.harness import (
@@ -16,7 +16,6 @@ from hw1.cases.harness import (
     early_best_run,
     mlp_with_params,
     optimizer_run,
-    overflow_is_an_error,
     spawn,
     trained_history,
 )

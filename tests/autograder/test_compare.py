@@ -98,3 +98,8 @@ def test_boolean_arrays_name_the_first_entry_that_differs() -> None:
 def test_an_infinite_error_reads_inf() -> None:
     message = check(np.array([np.inf]), np.array([1.0]))
     assert message is not None and "max abs error inf" in message
+
+
+def test_a_difference_under_a_tight_tolerance_shows_the_digits_that_differ() -> None:
+    message = check(0.8414709848, 0.8414709849, Tolerance(rtol=1e-12, atol=0.0))
+    assert message is not None and "got 0.8414709848, expected 0.8414709849" in message
