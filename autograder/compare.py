@@ -34,11 +34,15 @@ def _format_index(index: tuple[int, ...]) -> str:
 def compare_leaf(name: str, got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str | None:
     """None when ``got`` matches ``expected``; otherwise a one-paragraph explanation."""
     if got.shape != expected.shape:
-        return (
-            f"{name} has {_describe(got)}, expected {_describe(expected)}: "
-            "check the shape you return (a missing keepdims, a transpose, a squeeze, or "
-            "padding left on a gradient)"
-        )
+        if got.ndim == expected.ndim and got.dtype.kind in "iu" and expected.dtype.kind in "iu":
+            # ids, tokens, pairs: a count that differs, not an axis out of place
+            hint = "a different number of entries (check when your loop stops, and what it keeps)"
+        else:
+            hint = (
+                "check the shape you return (a missing keepdims, a transpose, a squeeze, or "
+                "padding left on a gradient)"
+            )
+        return f"{name} has {_describe(got)}, expected {_describe(expected)}: {hint}"
     if got.dtype == expected.dtype == np.bool_:
         differ = got != expected
         if not differ.any():

@@ -165,6 +165,18 @@ def generator(rng: np.random.Generator) -> torch.Generator:
     return g
 
 
+def vocabulary_arrays(tokens: list[bytes]) -> dict[str, np.ndarray]:
+    """A vocabulary's entries as two arrays: every entry's bytes one after another, and
+    each entry's length (a wrong entry then shows as the bytes or the length it got)."""
+    for i, token in enumerate(tokens):
+        if not isinstance(token, bytes):
+            raise TypeError(f"vocabulary entry {i} is {type(token).__name__}: each is bytes")
+    return {
+        "bytes": np.frombuffer(b"".join(tokens), dtype=np.uint8).astype(np.int64),
+        "lengths": np.array([len(token) for token in tokens]),
+    }
+
+
 def words(rng: np.random.Generator, n: int) -> str:
     """A text of ``n`` made-up words from a few syllables (so that pairs repeat and merges
     have something to find), with some non-ASCII letters (several UTF-8 bytes each)."""

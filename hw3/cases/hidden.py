@@ -29,6 +29,7 @@ from hw3.cases.harness import (
     shapes,
     table,
     tensor,
+    vocabulary_arrays,
     with_ties,
     with_weights,
     words,
@@ -184,7 +185,7 @@ def bpe_other_text(sub, rng):
         "merges": np.array(merges),
         "ids": np.array(ids),
         "round_trip": B.decode(ids, merges) == other,
-        "vocabulary": [list(token) for token in B.vocabulary(merges)[256:]],
+        "vocabulary": vocabulary_arrays(B.vocabulary(merges)[256:]),
         "merge": B.merge(rng.integers(0, 3, size=60), (2, 2), 256),
     }
 
@@ -260,7 +261,7 @@ def decoding_other_models(sub, rng):
     }
     for width in (2, 4):
         tokens, score = D.beam_search(TableLM(table(rng, 3, 7)), prompt[0], width, 5, 2, 0.7)
-        out[f"beam_{width}"] = {"tokens": list(tokens), "score": score}
+        out[f"beam_{width}"] = {"tokens": np.array(tokens), "score": score}
     return out
 
 

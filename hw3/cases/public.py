@@ -32,6 +32,7 @@ from hw3.cases.harness import (
     spot_checks,
     table,
     tensor,
+    vocabulary_arrays,
     with_ties,
     with_weights,
     words,
@@ -348,7 +349,7 @@ def bpe_train_encode_decode(sub, rng):
         "ids": np.array(ids),
         "training_text_ids": np.array(B.encode(text, merges)),
         "round_trip": B.decode(ids, merges) == other,
-        "vocabulary": [list(token) for token in vocabulary[250:]],
+        "vocabulary": vocabulary_arrays(vocabulary[250:]),
         "too_large_raises_valueerror": raised(B.decode, [len(vocabulary)], merges) == "ValueError",
         "negative_raises_valueerror": raised(B.decode, [-1], merges) == "ValueError",
         "surrogate_raises": raised(B.encode, "a\ud800", merges) == "UnicodeEncodeError",
@@ -661,9 +662,9 @@ def beam_search_length_normalized(sub, rng):
         for width in (1, 2, 3):
             for penalty in (1.0, 0.0):
                 tokens, score = search(model, prompt, width, 6, 0, penalty)
-                out[f"m{m}_w{width}_p{penalty:g}"] = {"tokens": list(tokens), "score": score}
+                out[f"m{m}_w{width}_p{penalty:g}"] = {"tokens": np.array(tokens), "score": score}
     tokens, score = search(models[0], prompt[None, :], 2, 6, 0)
-    out["batched_prompt"] = {"tokens": list(tokens), "score": score}
+    out["batched_prompt"] = {"tokens": np.array(tokens), "score": score}
     return out
 
 

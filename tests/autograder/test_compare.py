@@ -103,3 +103,9 @@ def test_an_infinite_error_reads_inf() -> None:
 def test_a_difference_under_a_tight_tolerance_shows_the_digits_that_differ() -> None:
     message = check(0.8414709848, 0.8414709849, Tolerance(rtol=1e-12, atol=0.0))
     assert message is not None and "got 0.8414709848, expected 0.8414709849" in message
+
+
+def test_ids_of_another_count_are_not_blamed_on_an_axis() -> None:
+    message = check(np.array([256, 99, 257]), np.array([256, 99, 257, 257]))
+    assert message is not None and "a different number of entries" in message
+    assert "keepdims" not in message

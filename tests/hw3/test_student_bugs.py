@@ -567,7 +567,7 @@ BUGS = [
         "return logprob / (len(tokens) - t0) ** length_penalty",
         "return logprob",
         "13.4 beam_search_length_normalized",
-        "_p1']['tokens'] has",
+        "_p1']['score'] differs",
     ),
     (
         "beam search counting the prompt in L",
@@ -575,7 +575,7 @@ BUGS = [
         "return logprob / (len(tokens) - t0) ** length_penalty",
         "return logprob / len(tokens) ** length_penalty",
         "13.4 beam_search_length_normalized",
-        "['tokens'] has",
+        "['score'] differs",
     ),
     (
         "beam search extending finished hypotheses",
@@ -583,7 +583,7 @@ BUGS = [
         "done = token == eos_id",
         "done = torch.zeros_like(token, dtype=torch.bool)",
         "13.4 beam_search_length_normalized",
-        "['tokens'] has 8 values, expected 7",
+        "['tokens'] has shape (8,)",
     ),
     (
         "temporal cross-entropy reading the labels of masked steps",
