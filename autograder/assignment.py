@@ -11,6 +11,7 @@ from autograder.cases import Case, CaseDefinitionError, collect, number_key
 from autograder.config import AssignmentConfig
 
 CONFIG_FILE = "assignment.toml"
+TOTAL_POINTS = 100  # every assignment's cases sum to it (tests/test_assignments.py)
 TASKS_FILE = "tasks.json"  # in handouts: each submitted file's tasks (see `handout.tasks`)
 
 

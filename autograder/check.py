@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import autograder
-from autograder.assignment import Assignment
+from autograder.assignment import TOTAL_POINTS, Assignment
 from autograder.grade import Grader
 from autograder.report import printed_section, score_table
 
@@ -25,8 +25,10 @@ def main(name: str) -> int:
     if printed:
         print(printed)
     print(report.output)
+    hidden = TOTAL_POINTS - report.max_score  # the handout holds no hidden case to count
     print(
-        "Gradescope runs these cases and hidden ones on other inputs; "
-        "your final score comes from both."
+        f"These public cases carry {report.max_score:g} of the assignment's {TOTAL_POINTS} "
+        f"points. Gradescope runs them and hidden cases (the other {hidden:g} points) on "
+        "other inputs; your final score comes from both."
     )
     return 0 if report.score == report.max_score else 1

@@ -68,9 +68,10 @@ WRITTEN = "written.md"  # an assignment's written questions, with room for the a
 # runs with the handout's own environment (a bare `python -m` may lack matplotlib).
 EXPERIMENTS_TARGET = """
 #   make experiments   run {{name}}.experiments with your code; figures go to plots/
+#                      (ARGS="..." passes options: ARGS=--help lists them)
 .PHONY: experiments
 experiments: $(NEEDS_SETUP)
-	$(THREADS) $(PY) -m {{name}}.experiments --out plots
+	$(THREADS) $(PY) -m {{name}}.experiments --out plots $(ARGS)
 """
 
 

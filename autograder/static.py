@@ -34,6 +34,9 @@ def check_source(name: str, text: str, forbidden: tuple[str, ...]) -> str | None
     """Why ``text`` (the file ``name``) cannot be graded, or None when it can."""
     try:
         tree = ast.parse(text, filename=name)
+        # the compiler finds more than the parser: a __future__ import that is not first,
+        # `return` outside a function, `nonlocal` of nothing...
+        compile(tree, name, "exec", dont_inherit=True)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" if exc.lineno else "somewhere"
         return f"{name} does not parse ({where}: {exc.msg}): fix the syntax error and resubmit"

@@ -62,7 +62,8 @@ def rnn_forward(
 
         h[:, t] = tanh(x[:, t] Wx + prev Wh + b),   t = 0..T-1,
 
-    where prev is h0 at t = 0 and h[:, t - 1] after (h0 is not one of the outputs).
+    where prev is h0 at t = 0 and h[:, t - 1] after (h0 is not one of the outputs; the
+    README counts steps from 1 and writes h_t for h[:, t - 1]).
     Use `rnn_step_forward` once per time step (a loop over time is the nature of a
     recurrence; no loop over the batch).
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from autograder import fixtures
-from autograder.assignment import Assignment
+from autograder.assignment import TOTAL_POINTS, Assignment
 from autograder.cases import case_seed
 from autograder.judge import grade_in_process, judge_case, verdict
 from autograder.regions import find_regions
@@ -18,7 +18,7 @@ from autograder.submission import Submission
 
 
 def test_points_sum_to_100(assignment: Assignment) -> None:
-    assert sum(c.points for c in assignment.all_cases()) == 100
+    assert sum(c.points for c in assignment.all_cases()) == TOTAL_POINTS == 100
 
 
 def test_every_task_has_public_and_hidden_cases(assignment: Assignment) -> None:

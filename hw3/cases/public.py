@@ -27,6 +27,7 @@ from hw3.cases.harness import (
     padding,
     raised,
     recurrent_inputs,
+    rope_tables,
     seq2seq_outputs,
     shapes,
     spot_checks,
@@ -433,7 +434,7 @@ def multi_head_attention_masks(sub, rng):
     attn = with_weights(M.MultiHeadSelfAttention(8, 2), rng).eval()
     x = tensor(rng, 2, 5, 8)
     mask = torch.tensor(padding(rng, 2, 5, empty_row=1))
-    rope = sub.positions.rope_frequencies(5, 4, dtype=torch.float64)
+    rope = rope_tables(5, 4)  # the grader's own: Task 11 does not rest on Task 10
     dropping = with_weights(M.MultiHeadSelfAttention(8, 2, dropout=0.5), rng).train()
     with torch.no_grad():
         out = {
@@ -466,7 +467,7 @@ def kv_cache_offsets(sub, rng):
     lengths.append(len(cache))
     attn = with_weights(M.MultiHeadSelfAttention(8, 2), rng).eval()
     x = tensor(rng, 2, 6, 8)
-    cos, sin = sub.positions.rope_frequencies(6, 4, dtype=torch.float64)
+    cos, sin = rope_tables(6, 4)
     mask = torch.tensor(padding(rng, 2, 6))
     out = {"append": {"first": list(first), "second": list(second), "lengths": lengths}}
     with torch.no_grad():

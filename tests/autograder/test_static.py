@@ -27,6 +27,21 @@ def test_a_syntax_error_names_the_file_and_the_line() -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("x = 1\nfrom __future__ import annotations\n", 2),
+        ("def f():\n    pass\nreturn 3\n", 3),
+        ("def f():\n    nonlocal y\n", 2),
+    ],
+)
+def test_what_only_the_compiler_rejects_is_a_syntax_error_too(source: str, line: int) -> None:
+    """A file can parse and still not import: `make test`'s file check and `make submit`
+    must say so, not the grader later."""
+    message = check_source("rnn.py", source, FORBIDDEN)
+    assert message is not None and message.startswith(f"rnn.py does not parse (line {line}: ")
+
+
+@pytest.mark.parametrize(
     "statement",
     [
         "import torch",
