@@ -1,0 +1,1 @@
+"""HW4: generative models (VAEs, GANs, diffusion) and deep reinforcement learning."""
