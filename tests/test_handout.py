@@ -181,13 +181,14 @@ def test_make_test_flags_a_forbidden_import_and_stops_an_endless_case(tmp_path: 
     arrays.write_text(
         arrays.read_text().replace(signature, signature + "    while True:\n        pass\n")
     )
-    calculus.write_text("import sympy\n" + calculus.read_text())
+    future = "from __future__ import annotations\n"  # line 3: the import comes after it
+    calculus.write_text(calculus.read_text().replace(future, future + "import sympy\n", 1))
     logsumexp = "def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:\n"
     chatty = "    for i in range(100_000):\n        print('step', i)\n    return z\n"
     arrays.write_text(arrays.read_text().replace(logsumexp, logsumexp + chatty))
     run = _pytest_in(filled)
     assert run.returncode != 0
-    assert "calculus.py imports sympy (line 1)" in run.stdout, run.stdout
+    assert "calculus.py imports sympy (line 4)" in run.stdout, run.stdout
     assert "During handling" not in run.stdout  # the import's message, once
     # a failing case shows the first lines its code printed, not 100,000 of them
     assert "Your code printed (the first lines):\n    step 0\n" in run.stdout, run.stdout
