@@ -177,6 +177,18 @@ def _grading_reference_on_one_core(name: str, tmp: Path) -> tuple[list[str], str
     return _one_core([sys.executable, "-c", ENGINE, str(built), str(reference)])
 
 
+def _report_grading(item: int, name: str, tmp: Path, repeats: int, aim_s: int) -> None:
+    """Print item ``item``: assignment ``name``'s reference graded on one core (the
+    median of ``repeats`` runs), and the peak memory of one more run."""
+    argv, where = _grading_reference_on_one_core(name, tmp)
+    took = _time(argv, repeats=repeats)
+    runs = f"median of {repeats}; " if repeats > 1 else ""
+    print(
+        f"{item}. grading the {name} reference with the engine, {where}: {took:.1f} s "
+        f"({runs}aim: under {aim_s} s); peak resident memory: {_peaks(argv)}"
+    )
+
+
 def _time(argv: list[str], repeats: int = 5) -> float:
     times = []
     for _ in range(repeats):
@@ -273,12 +285,7 @@ def main() -> None:
         peaks = _peaks([python, "-c", ENGINE, str(built), str(reference)])
         print(f"3. peak resident memory of one ps0 grading run: {peaks}")
 
-        argv, where = _grading_reference_on_one_core("hw1", tmp)
-        hw1_time = _time(argv, repeats=3)
-        print(
-            f"4. grading the hw1 reference with the engine, {where}: {hw1_time:.1f} s "
-            f"(median of 3; aim: under 60 s); peak resident memory: {_peaks(argv)}"
-        )
+        _report_grading(4, "hw1", tmp, repeats=3, aim_s=60)
 
         argv, where = _one_core([python, "-c", DIGITS])
         lines = subprocess.run(argv, check=True, capture_output=True, text=True).stdout.split()
@@ -297,19 +304,8 @@ def main() -> None:
             f"within 10), naive {naive:.1f} s ({naive / fast:.0f} times the fast; target: 100+)"
         )
 
-        argv, where = _grading_reference_on_one_core("hw2", tmp)
-        hw2_time = _time(argv, repeats=1)
-        print(
-            f"7. grading the hw2 reference with the engine, {where}: {hw2_time:.1f} s "
-            f"(aim: under 120 s); peak resident memory: {_peaks(argv)}"
-        )
-
-        argv, where = _grading_reference_on_one_core("hw3", tmp)
-        hw3_time = _time(argv, repeats=1)
-        print(
-            f"8. grading the hw3 reference with the engine, {where}: {hw3_time:.1f} s "
-            f"(aim: under 120 s); peak resident memory: {_peaks(argv)}"
-        )
+        _report_grading(7, "hw2", tmp, repeats=1, aim_s=120)
+        _report_grading(8, "hw3", tmp, repeats=1, aim_s=120)
 
         argv, where = _one_core([python, "-c", LSTM])
         timings = subprocess.run(argv, check=True, capture_output=True, text=True).stdout

@@ -273,6 +273,22 @@ def time_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     # END SOLUTION
 
 
+def point_mlp(time_dim: int, hidden: int) -> nn.Sequential:
+    """The network of the 2-D models (`Denoiser2D`, and `hw4.flow.VelocityField2D`): a
+    2-D point and its time embedding in, 2 numbers out. Linear(2 + time_dim, hidden),
+    SiLU, Linear(hidden, hidden), SiLU, Linear(hidden, hidden), SiLU, Linear(hidden, 2):
+    parameter names ``0.weight`` .. ``6.bias``."""
+    return nn.Sequential(
+        nn.Linear(2 + time_dim, hidden),
+        nn.SiLU(),
+        nn.Linear(hidden, hidden),
+        nn.SiLU(),
+        nn.Linear(hidden, hidden),
+        nn.SiLU(),
+        nn.Linear(hidden, 2),
+    )
+
+
 class Denoiser2D(nn.Module):
     """A noise predictor for 2-D points: an MLP on the point and the `time_embedding` of
     its (1-based, integer) time step,
@@ -289,15 +305,7 @@ class Denoiser2D(nn.Module):
     def __init__(self, hidden: int = 128, time_dim: int = 32) -> None:
         super().__init__()
         self.time_dim = time_dim
-        self.net = nn.Sequential(
-            nn.Linear(2 + time_dim, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, 2),
-        )
+        self.net = point_mlp(time_dim, hidden)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         emb = time_embedding(t.to(x.dtype), self.time_dim)  # (N, time_dim)

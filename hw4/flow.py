@@ -21,7 +21,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from hw4.diffusion import time_embedding
+from hw4.diffusion import point_mlp, time_embedding
 
 Field = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -116,15 +116,7 @@ class VelocityField2D(nn.Module):
     def __init__(self, hidden: int = 128, time_dim: int = 32) -> None:
         super().__init__()
         self.time_dim = time_dim
-        self.net = nn.Sequential(
-            nn.Linear(2 + time_dim, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, hidden),
-            nn.SiLU(),
-            nn.Linear(hidden, 2),
-        )
+        self.net = point_mlp(time_dim, hidden)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         emb = time_embedding(TIME_SCALE * t.to(x.dtype), self.time_dim)  # (N, time_dim)
