@@ -6,6 +6,7 @@ import numpy as np
 
 from autograder.lazy_import import lazy
 from autograder.passes import call_on_copies, copies, kept, layer_check
+from autograder.torch_inputs import shapes
 from autograder.trained import weights
 
 # imported where a case runs (the worker), not in the judge, which loads this for metadata
@@ -88,17 +89,6 @@ def with_weights(module: nn.Module, rng: np.random.Generator) -> nn.Module:
             loaded[key] = torch.tensor(0.3 * rng.normal(size=tuple(value.shape)))
     module.load_state_dict(loaded)
     return module
-
-
-def shapes(module: nn.Module) -> dict[str, list[int]]:
-    """The shape of each of the module's state entries, by name: a layer with a bias
-    the docstring leaves out shows as an unexpected ``out['shapes']['stem.0.bias']``."""
-    state = module.state_dict()
-    return {key: list(state[key].shape) for key in sorted(state)}
-
-
-def tensor(rng: np.random.Generator, *size: int, scale: float = 1.0) -> torch.Tensor:
-    return torch.tensor(scale * rng.normal(size=size))
 
 
 def conv_inputs(

@@ -8,6 +8,7 @@ from gradescope_utils.autograder_utils.decorators import number, tags, weight
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.lazy_import import lazy
 from autograder.passes import layer_check
+from autograder.torch_inputs import shapes, tensor
 from autograder.trained import weights
 from hw2.cases.checks import (
     digits_split,
@@ -30,8 +31,6 @@ from hw2.cases.harness import (
     kept,
     max_pools,
     resnet_outputs,
-    shapes,
-    tensor,
     tiny_cnn,
     with_random_biases,
     with_weights,

@@ -10,6 +10,7 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.lazy_import import lazy
 from autograder.passes import layer_check
+from autograder.torch_inputs import shapes, tensor
 from autograder.trained import weights
 from hw2.cases.checks import (
     digits_split,
@@ -32,9 +33,7 @@ from hw2.cases.harness import (
     max_pools,
     recorded_fit,
     resnet_outputs,
-    shapes,
     small_convolutions,
-    tensor,
     timed_convolution,
     tiny_cnn,
     with_dead_block2,

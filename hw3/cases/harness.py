@@ -8,6 +8,7 @@ import numpy as np
 
 from autograder.lazy_import import lazy
 from autograder.passes import layer_check
+from autograder.torch_inputs import shapes
 
 # imported where a case runs (the worker), not in the judge, which loads this for metadata
 torch = lazy("torch")
@@ -78,11 +79,6 @@ def raised(func, *args: Any, **options: Any) -> str:
     return "none"
 
 
-def tensor(rng: np.random.Generator, *size: int, scale: float = 1.0) -> torch.Tensor:
-    """A float64 tensor of normal values."""
-    return torch.tensor(scale * rng.normal(size=size))
-
-
 def with_weights(module: nn.Module, rng: np.random.Generator, scale: float = 0.3) -> nn.Module:
     """``module`` in float64 with every parameter drawn from ``rng``, in the order of the
     parameters' names (a parameter shared under two names, tied weights, is drawn once):
@@ -103,12 +99,6 @@ def rope_tables(T: int, hs: int, base: float = 10000.0) -> tuple[torch.Tensor, t
     them from the grader, not from the submission's Task 10."""
     angles = np.arange(T)[:, None] * base ** (-np.arange(0, hs, 2) / hs)  # (T, hs/2)
     return torch.tensor(np.cos(angles)), torch.tensor(np.sin(angles))
-
-
-def shapes(module: nn.Module) -> dict[str, list[int]]:
-    """The shape of each state entry, by name: a missing or extra parameter shows."""
-    state = module.state_dict()
-    return {key: list(state[key].shape) for key in sorted(state)}
 
 
 class TableLM:
@@ -161,13 +151,6 @@ def cached_decoding(model: nn.Module, idx: torch.Tensor, pieces: list[int]) -> d
             start += size
             lengths.append([len(c) for c in cache])
     return {"whole": whole, "pieces": torch.cat(parts, dim=1), "cache_lengths": lengths}
-
-
-def generator(rng: np.random.Generator) -> torch.Generator:
-    """A CPU torch generator seeded from ``rng``."""
-    g = torch.Generator()
-    g.manual_seed(int(rng.integers(2**62)))
-    return g
 
 
 def vocabulary_arrays(tokens: list[bytes]) -> dict[str, np.ndarray]:

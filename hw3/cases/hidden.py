@@ -9,6 +9,7 @@ from gradescope_utils.autograder_utils.decorators import number, tags, weight
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.lazy_import import lazy
 from autograder.passes import call_on_copies, layer_check
+from autograder.torch_inputs import generator, shapes, tensor
 from autograder.trained import weights
 from hw3.cases.charlm_checks import held_out_nats, names_split
 from hw3.cases.harness import (
@@ -20,14 +21,11 @@ from hw3.cases.harness import (
     attention_inputs,
     attention_pass,
     cached_decoding,
-    generator,
     normal,
     padding,
     recurrent_inputs,
     seq2seq_outputs,
-    shapes,
     table,
-    tensor,
     vocabulary_arrays,
     with_ties,
     with_weights,

@@ -8,6 +8,7 @@ from gradescope_utils.autograder_utils.decorators import number, tags, visibilit
 from autograder.cases import grader_data, judged_by, time_limit, tolerance
 from autograder.lazy_import import lazy
 from autograder.passes import call_on_copies, layer_check, overflow_is_an_error
+from autograder.torch_inputs import generator, shapes, tensor
 from autograder.trained import weights
 from hw3.cases.charlm_checks import held_out_nats, names_split
 from hw3.cases.harness import (
@@ -20,17 +21,14 @@ from hw3.cases.harness import (
     attention_inputs,
     attention_pass,
     cached_decoding,
-    generator,
     normal,
     padding,
     raised,
     recurrent_inputs,
     rope_tables,
     seq2seq_outputs,
-    shapes,
     spot_checks,
     table,
-    tensor,
     vocabulary_arrays,
     with_ties,
     with_weights,
