@@ -21,6 +21,9 @@
    float64 and float32, against ``nn.LSTM`` on the same sizes (target: within 10 times).
 10. hw3's tiled attention against the plain one: peak memory (tracemalloc) at 4,096
    and 16,384 positions, causal, d 16 (target: tiled flat, plain quadratic).
+11. hw4's reference graded by the engine on one core (it trains every generative model
+   and every agent of the assignment; aim: under 240 s, so that Gradescope's half a CPU
+   finishes well inside its 10 minutes), and the peak memory.
 """
 
 from __future__ import annotations
@@ -321,6 +324,7 @@ def main() -> None:
         memory = [line.split() for line in run.stdout.splitlines()]
         shown = ", ".join(f"{name} {float(mb):.0f} MB at T {t}" for t, name, mb in memory)
         print(f"10. hw3 attention peak memory (causal, d 16): {shown} (target: tiled flat)")
+        _report_grading(11, "hw4", tmp, repeats=1, aim_s=240)
         print(f"   machine: {os.cpu_count()} cores")
 
 

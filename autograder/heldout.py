@@ -47,6 +47,16 @@ def orient(X: np.ndarray, turn: int, image_shape: tuple[int, int]) -> np.ndarray
     return np.ascontiguousarray(images).reshape(X.shape)
 
 
+def unorient(X: np.ndarray, turn: int, image_shape: tuple[int, int]) -> np.ndarray:
+    """The inverse of `orient`: rows under symmetry ``turn`` back to the plain images."""
+    height, width = image_shape
+    images = X.reshape(len(X), height, width)
+    if turn >= 4:
+        images = images[:, :, ::-1]
+    images = np.rot90(images, k=-(turn % 4), axes=(1, 2))
+    return np.ascontiguousarray(images).reshape(X.shape)
+
+
 def disguised_split(
     load: Loader, image_shape: tuple[int, int], test_fraction: float = 0.2
 ) -> DataBuilder:

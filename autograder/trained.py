@@ -160,3 +160,31 @@ def on_weights(
     """A check for `autograder.cases.judged_by`: the trained model is judged on its weights
     (see `WeightsCheck`)."""
     return WeightsCheck(shapes, evaluate, threshold, hint, first, apart)
+
+
+def recorded_progress(key: str, what: str, rising: bool = False, epochs: str = "epoch") -> Check:
+    """A check for ``first``: the case's output ``key`` holds at least two finite numbers,
+    one per ``epochs`` (what the task's docstring asks it to record), and the last is
+    below the first (above it when ``rising``: a return, say). ``what`` names the numbers
+    in messages ("mean training loss")."""
+
+    def check(got: Outputs, expected: Outputs, data: Arrays) -> Verdict:
+        history = got.get(key) if isinstance(got, dict) else None
+        values = np.zeros(0) if history is None else np.asarray(history, dtype=float).ravel()
+        if values.size < 2 or not np.all(np.isfinite(values)):
+            return Verdict(
+                0.0,
+                f"{key} holds {values.size} finite values: append each {epochs}'s {what} "
+                f"to it (at least two)",
+            )
+        better = values[-1] > values[0] if rising else values[-1] < values[0]
+        if not better:
+            word = "above" if rising else "below"
+            return Verdict(
+                0.0,
+                f"the last {epochs}'s {what} ({values[-1]:.3f}) is not {word} the first's "
+                f"({values[0]:.3f}): the model does not learn",
+            )
+        return Verdict(1.0, "")
+
+    return check
