@@ -142,8 +142,9 @@ def ddpm_step(
         x_{t-1} = mu_theta(x_t, t) + sigma_t z,
 
     where mu_theta is the mean of the true posterior q(x_{t-1} | x_t, x_0) with x_0
-    replaced by its estimate from the predicted noise eps_hat = model(x_t, t) (t passed as
-    an int64 tensor (N,) full of t), sigma_t^2 = beta_t, and z is the given standard
+    replaced by its estimate (never clipped) from the predicted noise eps_hat =
+    model(x_t, t) (t passed as an int64 tensor (N,) full of t), sigma_t^2 = beta_t, and z
+    is the given standard
     normal ``noise``. At t = 1 no noise is added (x_0 = mu_theta): ``noise`` is ignored
     there and may be None.
 
@@ -169,8 +170,9 @@ def ddim_step(
     model: Model, x_t: torch.Tensor, t: int, t_prev: int, alpha_bar: torch.Tensor
 ) -> torch.Tensor:
     """One deterministic DDIM step (eta = 0), from x_t down to x_{t_prev}, any
-    0 <= t_prev < t <= T, the same steps for the whole batch: estimate x_0 and the noise
-    from eps_hat = model(x_t, t) (t as an int64 tensor (N,) full of t), then move to the
+    0 <= t_prev < t <= T, the same steps for the whole batch: estimate x_0 (never
+    clipped) and the noise from eps_hat = model(x_t, t) (t as an int64 tensor (N,) full
+    of t), then move to the
     point of the forward process at t_prev that has this x_0 estimate and this very noise.
     alpha_bar_0 = 1, so t_prev = 0 returns the x_0 estimate itself.
 
@@ -313,13 +315,18 @@ class Denoiser2D(nn.Module):
         return out
 
 
-def train_diffusion_2d(X: torch.Tensor, seed: int) -> Denoiser2D:
+def train_diffusion_2d(
+    X: torch.Tensor, seed: int, history: list[float] | None = None
+) -> Denoiser2D:
     """The graded task: train a ``Denoiser2D()`` (default sizes) with `noise_loss` on the
     points ``X`` under the schedule ``cosine_betas(T_2D)``, and return it in evaluation mode.
 
     The grader loads the returned model's ``state_dict()`` into its own ``Denoiser2D()``,
     draws 1,000 points with `sample` (DDPM, ``cosine_betas(T_2D)``) and measures their
     energy distance to held-out points of the same distribution.
+
+    ``history``: when a list is given, the mean training loss of every 100 iterations is
+    appended to it (the learning curve of the experiments).
 
     Reproducible from ``seed``: call ``torch.manual_seed(seed)`` first, so that the
     initial weights, the batches, the time steps and the noise all follow from it.
@@ -336,6 +343,7 @@ def train_diffusion_2d(X: torch.Tensor, seed: int) -> Denoiser2D:
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, iterations)
     model.train()
+    losses: list[float] = []
     for _ in range(iterations):
         x0 = X[torch.randint(len(X), (batch_size,))]
         t = torch.randint(1, T_2D + 1, (batch_size,))
@@ -344,5 +352,9 @@ def train_diffusion_2d(X: torch.Tensor, seed: int) -> Denoiser2D:
         loss.backward()
         optimizer.step()
         schedule.step()
+        losses.append(loss.item())
+        if history is not None and len(losses) == 100:
+            history.append(sum(losses) / len(losses))
+            losses.clear()
     return model.eval()
     # END SOLUTION

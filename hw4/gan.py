@@ -34,6 +34,7 @@ dtype) of its inputs and parameters.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import torch
@@ -124,15 +125,18 @@ def gradient_penalty(
 class Generator(nn.Module):
     """A small DCGAN-style generator: noise z (N, Z) -> images (N, 1, 8, 8) in [0, 1].
 
-        h = relu(fc(z)) as (N, 32, 4, 4)           (fc: Z -> 512, viewed channel-major)
-        x = sigmoid(up(h))                         (N, 1, 8, 8)
+        h = relu(fc(z)) as (N, 64, 4, 4)           (fc: Z -> 1024, viewed channel-major)
+        h = relu(up(h))                            (N, 16, 8, 8)
+        x = sigmoid(out(h))                        (N, 1, 8, 8)
 
-    ``up`` is nn.ConvTranspose2d(32, 1) with kernel 4, stride 2, padding 1 (it doubles the
-    height and width). Parameter names and shapes (the grader loads a ``state_dict`` into
-    its own ``Generator(z_dim)`` by these names):
+    ``up`` is nn.ConvTranspose2d(64, 16) with kernel 4, stride 2, padding 1 (it doubles
+    the height and width); ``out`` is nn.Conv2d(16, 1) with kernel 3, padding 1 (it keeps
+    them). Parameter names and shapes (the grader loads a ``state_dict`` into its own
+    ``Generator(z_dim)`` by these names):
 
-        fc.weight  (512, Z)        fc.bias  (512,)
-        up.weight  (32, 1, 4, 4)   up.bias  (1,)
+        fc.weight   (1024, Z)       fc.bias   (1024,)
+        up.weight   (64, 16, 4, 4)  up.bias   (16,)
+        out.weight  (1, 16, 3, 3)   out.bias  (1,)
 
     No batch normalization: nothing else is stored, and the generator is the same
     function in training and evaluation mode.
@@ -141,27 +145,32 @@ class Generator(nn.Module):
     def __init__(self, z_dim: int = Z_DIM) -> None:
         super().__init__()
         self.z_dim = z_dim
-        self.fc = nn.Linear(z_dim, 32 * 4 * 4)
-        self.up = nn.ConvTranspose2d(32, 1, kernel_size=4, stride=2, padding=1)
+        self.fc = nn.Linear(z_dim, 64 * 4 * 4)
+        self.up = nn.ConvTranspose2d(64, 16, kernel_size=4, stride=2, padding=1)
+        self.out = nn.Conv2d(16, 1, kernel_size=3, padding=1)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        # BEGIN SOLUTION: project and reshape, upsample, sigmoid
-        h = F.relu(self.fc(z)).view(-1, 32, 4, 4)
-        return torch.sigmoid(self.up(h))  # (N, 1, 8, 8)
+        # BEGIN SOLUTION: project and reshape, upsample, one output channel, sigmoid
+        h = F.relu(self.fc(z)).view(-1, 64, 4, 4)  # (N, 64, 4, 4)
+        h = F.relu(self.up(h))  # (N, 16, 8, 8)
+        return torch.sigmoid(self.out(h))  # (N, 1, 8, 8)
         # END SOLUTION
 
 
 class Discriminator(nn.Module):
     """A small DCGAN-style discriminator: images (N, 1, 8, 8) -> logits (N,).
 
-        h = leaky_relu(conv(x))                    (N, 32, 4, 4)
-        s = fc(h flattened channel-major)          (N,)   (fc: 512 -> 1, squeezed)
+        h = leaky_relu(conv(x))                    (N, 16, 4, 4)
+        h = leaky_relu(conv2(h))                   (N, 32, 2, 2)
+        s = fc(h flattened channel-major)          (N,)   (fc: 128 -> 1; (N,) even for N = 1)
 
-    ``conv`` is nn.Conv2d(1, 32) with kernel 4, stride 2, padding 1 (it halves the height
-    and width); leaky_relu has slope 0.2. Parameter names and shapes:
+    ``conv`` is nn.Conv2d(1, 16) and ``conv2`` nn.Conv2d(16, 32), each with kernel 4,
+    stride 2, padding 1 (each halves the height and width); leaky_relu has slope 0.2.
+    Parameter names and shapes:
 
-        conv.weight  (32, 1, 4, 4)   conv.bias  (32,)
-        fc.weight    (1, 512)        fc.bias    (1,)
+        conv.weight   (16, 1, 4, 4)    conv.bias   (16,)
+        conv2.weight  (32, 16, 4, 4)   conv2.bias  (32,)
+        fc.weight     (1, 128)         fc.bias     (1,)
 
     No batch normalization (it would couple the examples of a batch, which the gradient
     penalty assumes they are not).
@@ -169,12 +178,14 @@ class Discriminator(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(1, 32, kernel_size=4, stride=2, padding=1)
-        self.fc = nn.Linear(32 * 4 * 4, 1)
+        self.conv = nn.Conv2d(1, 16, kernel_size=4, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=4, stride=2, padding=1)
+        self.fc = nn.Linear(32 * 2 * 2, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # BEGIN SOLUTION: downsample with a leaky ReLU, flatten, one logit each
-        h = F.leaky_relu(self.conv(x), 0.2)  # (N, 32, 4, 4)
+        # BEGIN SOLUTION: downsample twice with leaky ReLUs, flatten, one logit each
+        h = F.leaky_relu(self.conv(x), 0.2)  # (N, 16, 4, 4)
+        h = F.leaky_relu(self.conv2(h), 0.2)  # (N, 32, 2, 2)
         return self.fc(h.flatten(start_dim=1)).squeeze(-1)  # (N,)
         # END SOLUTION
 
@@ -191,31 +202,44 @@ def sample_images(model: Generator, n: int, generator: torch.Generator) -> torch
 
 
 def train_gan(
-    X: torch.Tensor, seed: int, history: list[tuple[float, float]] | None = None
+    X: torch.Tensor,
+    seed: int,
+    history: list[tuple[float, float]] | None = None,
+    on_epoch: Callable[[int, Generator], None] | None = None,
 ) -> Generator:
-    """The reference recipe: train a ``Generator()`` (Z = 16) against a
-    ``Discriminator()`` on the images X with the non-saturating losses, alternating one
-    discriminator step and one generator step per minibatch (Adam, lr 1e-3, betas
-    (0.5, 0.999), DCGAN's betas), and return the generator in evaluation mode.
+    """The graded task: train a ``Generator()`` (Z = 16) against a ``Discriminator()`` on
+    the images X with the losses of this module (any kind, or the gradient penalty), and
+    return a ``Generator()`` in evaluation mode: its weights are what the grader judges
+    (it draws 1,000 images from them with its own noise; see the README's Task 5).
+
+    A generator may be returned as trained, or as an average of its weights over training
+    (an exponential moving average, theta_ema <- d theta_ema + (1 - d) theta after every
+    generator step): the game makes the generator oscillate, and the average smooths that.
+    The choice of loss, optimizer, learning rate and epochs is yours; the grader gives the
+    whole case 120 s on one core.
 
     Reproducible from ``seed``: ``torch.manual_seed(seed)`` first, so that the initial
     weights, the batches and the noise all follow from it. ``history``: when a list is
     given, each epoch's mean (discriminator loss, generator loss) is appended to it.
+    ``on_epoch``: when given, called after each epoch as ``on_epoch(epoch, generator)``
+    (epochs counted from 1) with the generator you would return at that point (the
+    experiments draw its samples over training; it must not change the generator).
 
     Inputs:  X (N, 64) in [0, 1], float32 (rows of 8x8 images); a seed.
-    Returns: the trained Generator.
+    Returns: the trained (or averaged) Generator.
     """
-    # BEGIN SOLUTION: seed; per minibatch a D step on real and detached fakes, then a G step
+    # BEGIN SOLUTION: seed; per minibatch a D step on real and detached fakes, a G step, the average
     torch.manual_seed(seed)
     device = X.device
     images = X.reshape(-1, 1, 8, 8)
     G, D = Generator().to(device), Discriminator().to(device)
-    epochs, batch_size, lr = 60, 64, 1e-3
+    average = copy.deepcopy(G)
+    epochs, batch_size, lr, decay = 40, 64, 2e-3, 0.99
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
     G.train()
     D.train()
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         d_losses, g_losses = [], []
         for rows in torch.split(torch.randperm(len(images)), batch_size):
             real = images[rows]
@@ -228,9 +252,15 @@ def train_gan(
             opt_g.zero_grad()
             g_loss.backward()
             opt_g.step()
+            with torch.no_grad():
+                for p_avg, p in zip(average.parameters(), G.parameters(), strict=True):
+                    p_avg.lerp_(p, 1.0 - decay)
             d_losses.append(d_loss.item())
             g_losses.append(g_loss.item())
         if history is not None:
             history.append((sum(d_losses) / len(d_losses), sum(g_losses) / len(g_losses)))
-    return G.eval()
+        if on_epoch is not None:
+            on_epoch(epoch, average.eval())
+            average.train()
+    return average.eval()
     # END SOLUTION

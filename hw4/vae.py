@@ -54,10 +54,11 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, diag(sigma^2)) || N(0, I)) of each example, summed over the d latent
     dimensions, in closed form, where sigma^2 = exp(logvar).
 
-    Inputs:  mu (N, d), logvar (N, d).
-    Returns: (N,), each >= 0, 0 exactly where mu = 0 and logvar = 0.
+    Inputs:  mu (N, d), logvar (N, d); or any leading shapes (..., d), the sum over the
+             last axis.
+    Returns: (N,) (or (...)), each >= 0, 0 exactly where mu = 0 and logvar = 0.
     """
-    # BEGIN SOLUTION: per dimension (sigma^2 + mu^2 - 1 - log sigma^2) / 2, summed
+    # BEGIN SOLUTION: the closed form of one dimension, summed over the d dimensions
     return 0.5 * (torch.exp(logvar) + mu**2 - 1.0 - logvar).sum(dim=-1)
     # END SOLUTION
 
@@ -66,14 +67,18 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Ten
     """log p(x | z) of each example (the module docstring's formula) from the decoder's
     logits, summed over the pixels.
 
-    Compute it from the logits without forming sigma(l) and taking its log: that is
-    log(0) = -inf for a logit of -40 in float32. Use log sigma(l) = -softplus(-l) and
-    log(1 - sigma(l)) = -softplus(l) (``F.softplus`` or ``F.logsigmoid`` are stable).
+    Compute it from the logits without forming sigma(l) and taking its log: in float32,
+    sigma(40) rounds to 1 and log(1 - sigma(40)) is log(0) = -inf. Use
+    log sigma(l) = -softplus(-l) and log(1 - sigma(l)) = -softplus(l) (``F.softplus`` or
+    ``F.logsigmoid`` are stable).
 
-    Inputs:  logits (N, P), x (N, P) in [0, 1] (not only 0 or 1).
-    Returns: (N,), each <= 0 for binary x.
+    Inputs:  logits (N, P), x (N, P) in [0, 1] (not only 0 or 1); or any shapes that
+             broadcast together, e.g. logits (k, N, P) of k draws per image with x (N, P):
+             the sum is over the last axis (the pixels).
+    Returns: (N,) (or the broadcast shape less its last axis, (k, N)), each <= 0 for
+             binary x.
     """
-    # BEGIN SOLUTION: x log sigma(l) + (1 - x) log(1 - sigma(l)) = x l - softplus(l)
+    # BEGIN SOLUTION: both log terms through softplus, summed over the pixels
     return (x * logits - F.softplus(logits)).sum(dim=-1)
     # END SOLUTION
 
@@ -173,7 +178,7 @@ def held_out_negative_elbo(
 
 
 def train_vae(X: torch.Tensor, seed: int, history: list[float] | None = None) -> VAE:
-    """The reference recipe: train a ``VAE()`` (d = 8, H = 128) on the images X by
+    """A recipe that works (yours may differ): train a ``VAE()`` (d = 8, H = 128) on the images X by
     minimizing `negative_elbo` with Adam over shuffled minibatches, one fresh noise draw
     per image and step, and return it in evaluation mode.
 

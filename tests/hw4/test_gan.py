@@ -7,13 +7,12 @@ differences, the networks' documented shapes, and the reference recipe's samples
 
 from __future__ import annotations
 
-import math
-
 import pytest
 import torch
 from torch import nn
 
 from dlkit.data import digits, train_test_indices
+from dlkit.digits_judge import SAMPLE_THRESHOLDS, score_samples
 from hw4.gan import (
     KINDS,
     Discriminator,
@@ -22,7 +21,6 @@ from hw4.gan import (
     generator_loss,
     gradient_penalty,
     sample_images,
-    train_gan,
 )
 
 pytestmark = pytest.mark.usefixtures("torch_float64")
@@ -183,15 +181,19 @@ def test_the_networks_have_the_documented_parameters_and_shapes() -> None:
     torch.manual_seed(9)
     G, D = Generator(), Discriminator()
     assert {k: tuple(v.shape) for k, v in G.state_dict().items()} == {
-        "fc.weight": (512, 16),
-        "fc.bias": (512,),
-        "up.weight": (32, 1, 4, 4),
-        "up.bias": (1,),
+        "fc.weight": (1024, 16),
+        "fc.bias": (1024,),
+        "up.weight": (64, 16, 4, 4),
+        "up.bias": (16,),
+        "out.weight": (1, 16, 3, 3),
+        "out.bias": (1,),
     }
     assert {k: tuple(v.shape) for k, v in D.state_dict().items()} == {
-        "conv.weight": (32, 1, 4, 4),
-        "conv.bias": (32,),
-        "fc.weight": (1, 512),
+        "conv.weight": (16, 1, 4, 4),
+        "conv.bias": (16,),
+        "conv2.weight": (32, 16, 4, 4),
+        "conv2.bias": (32,),
+        "fc.weight": (1, 128),
         "fc.bias": (1,),
     }
     images = G(torch.randn(5, 16))
@@ -200,23 +202,46 @@ def test_the_networks_have_the_documented_parameters_and_shapes() -> None:
     assert D(images).shape == (5,)
     # the examples do not interact: a one-example batch gives the same score
     torch.testing.assert_close(D(images[2:3]), D(images)[2:3])
+    torch.testing.assert_close(G(torch.zeros(1, 16)), G(torch.zeros(3, 16))[1:2])
 
 
-def test_the_reference_recipe_makes_digit_like_samples() -> None:
-    torch.set_default_dtype(torch.float32)  # the model trains in float32
+# The graded case (proposed): N_SAMPLES images drawn by the grader from the submitted
+# weights with its own noise, scored by dlkit.digits_judge against the training images,
+# must meet SAMPLE_THRESHOLDS. Measured: real held-out digits FID 6.0, IS 9.6; the
+# reference over 20 seeds (calibration below) FID 25-58, IS 6.0-6.9; a full-covariance
+# Gaussian of the data FID 122, IS 4.4; independent pixels FID > 240; one digit, the
+# mean image or an untrained generator cover one class (tests/dlkit/test_digits_judge.py).
+N_SAMPLES = 1000
+
+
+def _passes(scores: dict[str, float]) -> bool:
+    return not SAMPLE_THRESHOLDS.failures(scores)
+
+
+def test_an_untrained_or_briefly_trained_generator_fails_the_judge() -> None:
+    torch.set_default_dtype(torch.float32)
     images, _ = digits()
-    train, _ = train_test_indices(len(images), 0.2, seed=0)  # 1438 digits, as graded
+    train, _ = train_test_indices(len(images), 0.2, seed=0)
     X = torch.tensor(images[train] / 16.0, dtype=torch.float32)
-    history: list[tuple[float, float]] = []
-    G = train_gan(X, seed=0, history=history)
-    assert len(history) >= 2 and all(math.isfinite(v) for losses in history for v in losses)
-    samples = sample_images(G, 500, torch.Generator().manual_seed(1)).reshape(500, 64)
-    again = sample_images(G, 500, torch.Generator().manual_seed(1)).reshape(500, 64)
-    torch.testing.assert_close(samples, again)
-    # the digits' ink: about 0.30 of the pixels' intensity on average, none on the border
-    # columns; an untrained generator's sigmoid gives about 0.5 everywhere
-    assert abs(float(samples.mean()) - float(X.mean())) < 0.05
-    per_pixel = samples.mean(0).view(8, 8)
-    assert float(per_pixel[:, 0].mean()) < 0.1 and float(per_pixel[:, -1].mean()) < 0.1
-    # diverse: the samples are not all the same image
-    assert float(samples.std(0).mean()) > 0.15
+    torch.manual_seed(0)
+    G, D = Generator(), Discriminator()
+    noise = torch.Generator().manual_seed(1)
+    untrained = score_samples(sample_images(G, N_SAMPLES, noise), X)
+    assert SAMPLE_THRESHOLDS.failures(untrained), untrained
+    # 20 steps of the reference's game (a sixtieth of its training)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    G.train()
+    for _ in range(20):
+        real = X[torch.randint(len(X), (64,))].view(-1, 1, 8, 8)
+        fake = G(torch.randn(64, 16))
+        d_loss = discriminator_loss(D(real), D(fake.detach()), "non_saturating")
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = generator_loss(D(fake), "non_saturating")
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+    brief = score_samples(sample_images(G, N_SAMPLES, noise), X)
+    assert SAMPLE_THRESHOLDS.failures(brief), brief
