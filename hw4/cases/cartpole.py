@@ -84,8 +84,9 @@ def make_env_factory(
 
 ENV_ID = "CartPole-v1"
 JUDGE_EPISODES = 10
-# Measured over 20 grading secrets (tests/hw4/test_reinforce.py and test_dqn.py, make
-# calibrate): see the public cases' docstrings.
+# Measured over 20 grading secrets (tests/hw4/test_trained_cases.py, make calibrate): the
+# reference REINFORCE returns 312 to 500 (19 of 20 at 494 or more), the reference Double
+# DQN 175 to 500 (median 373); a random policy about 22.
 REINFORCE_TARGET = 250.0
 DQN_TARGET = 120.0
 PROGRESS_MARGIN = 20.0  # the last tenth of the training episodes above the first tenth

@@ -781,7 +781,10 @@ def train_double_dqn_disguised_cartpole(sub, rng, data):
     at least 120 on average; history's last tenth of episodes returns at least 20 more
     than its first tenth
 
-    Calibrated (tests/hw4/test_dqn.py, make calibrate): to be measured.
+    Calibrated (tests/hw4/test_trained_cases.py, make calibrate): the reference passes on
+    20 of 20 grading secrets, 175 to 500 (median 373), in 14 to 42 s on one core (a busy
+    machine); a random policy returns about 22, an untrained network about 10, the best
+    of 200 untrained QNetworks 152.
     """
     history: list = []
     make_env = make_env_factory(ENV_ID, disguise_of(data))
