@@ -91,6 +91,12 @@ class Mutant:
                 failures[case.label] = result.output
         return failures
 
+    def failure(self, file: str, old: str, new: str, label: str) -> str | None:
+        """The message of public case ``label`` on the reference with ``old`` replaced by
+        ``new`` in ``file`` (`make`), within the limits `make test` gives the case; None
+        when the case passes."""
+        return self.public_failures(self.make(file, old, new), only=label).get(label)
+
 
 @pytest.fixture
 def torch_float64() -> Iterator[None]:

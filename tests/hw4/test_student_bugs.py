@@ -1625,15 +1625,6 @@ BUGS = [
 ]
 
 
-def failure(mutants: Callable[[str], Any], file: str, old: str, new: str, label: str) -> str | None:
-    """The message of public case ``label`` on the reference with ``old`` replaced by
-    ``new`` in ``file``, or None when the case passes."""
-    m = mutants("hw4")
-    sub = m.make(file, old, new)
-    failures: dict[str, str] = m.public_failures(sub, only=label)  # within make test's limits
-    return failures.get(label)
-
-
 @pytest.mark.parametrize(
     ("file", "old", "new", "label", "words"),
     [pytest.param(*bug[1:], id=bug[0]) for bug in BUGS],
@@ -1641,6 +1632,6 @@ def failure(mutants: Callable[[str], Any], file: str, old: str, new: str, label:
 def test_a_public_case_catches_the_bug(
     mutants: Callable[[str], Any], file: str, old: str, new: str, label: str, words: str
 ) -> None:
-    message = failure(mutants, file, old, new, label)
+    message = mutants("hw4").failure(file, old, new, label)
     assert message is not None, f"{label} passes with the bug"
     assert words in message, message
