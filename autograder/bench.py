@@ -24,6 +24,8 @@
 11. hw4's reference graded by the engine on one core (it trains every generative model
    and every agent of the assignment; aim: under 240 s, so that Gradescope's half a CPU
    finishes well inside its 10 minutes), and the peak memory.
+12. hw4's reference DQN and REINFORCE trainings on CartPole-v1, one core: environment
+   steps per second of the whole training loop (acting, replay, updates).
 """
 
 from __future__ import annotations
@@ -143,6 +145,20 @@ for dtype in ("float64", "float32"):
     print(dtype, best(ours), best(theirs))
 """
 
+
+DQN_STEPS = """
+import time
+import torch
+torch.set_num_threads(1)
+from hw4.cases.cartpole import make_env_factory
+from hw4.dqn import train_dqn
+from hw4.reinforce import train_reinforce
+for name, train in (("dqn", train_dqn), ("reinforce", train_reinforce)):
+    history = []
+    start = time.perf_counter()
+    train(make_env_factory("CartPole-v1"), 0, True, history)
+    print(name, history[-1][0], time.perf_counter() - start)
+"""
 
 TILED = """
 import tracemalloc
@@ -325,6 +341,17 @@ def main() -> None:
         shown = ", ".join(f"{name} {float(mb):.0f} MB at T {t}" for t, name, mb in memory)
         print(f"10. hw3 attention peak memory (causal, d 16): {shown} (target: tiled flat)")
         _report_grading(11, "hw4", tmp, repeats=1, aim_s=240)
+
+        argv, where = _one_core([python, "-c", DQN_STEPS])
+        trained = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+        for line in trained.splitlines():
+            name, steps, seconds = line.split()
+            rate = float(steps) / float(seconds)
+            print(
+                f"12. hw4 {name} training on CartPole-v1 (seed 0), {where}: {int(steps)} "
+                f"environment steps in {float(seconds):.1f} s, {rate:,.0f} steps per second "
+                f"(the environment alone: about 37,000)"
+            )
         print(f"   machine: {os.cpu_count()} cores")
 
 

@@ -1,6 +1,7 @@
 """Run the experiments of HW4 and write their figures.
 
-    python -m hw4.experiments [--out plots] [--parts vae points] [--seed 0]
+    python -m hw4.experiments [--out plots] [--parts vae gan digits points rl] [--seed 0]
+                              [--rl-seeds 3]
 
 Writes, from your code:
 - ``vae_digits.png`` (Tasks 1-2): your `train_vae` trained on 80% of the digits; eight
@@ -20,6 +21,10 @@ Writes, from your code:
   DDIM sampler (50 steps) seen at several of its steps, from noise (t = 1000) to the
   digits (t = 0), with the judge's scores of 1,000 samples in the title.
 - ``curves.png``: the training curves of the models.
+- ``rl_curves.png`` (Tasks 14-15): the training episodes' returns against environment
+  steps, the mean over ``--rl-seeds`` seeds (3) with their range shaded, for your
+  REINFORCE with and without the baseline and your DQN with and without the Double DQN
+  target, on plain CartPole-v1, with each run's greedy return (10 episodes) at the end.
 
 The script stops at the first unfinished task it needs and names it.
 """
@@ -29,12 +34,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-PARTS = ("vae", "gan", "digits", "points")  # what `run` does by default, in this order
+PARTS = ("vae", "gan", "digits", "points", "rl")  # what `run` does by default, in order
+RL_SEEDS = 3  # training runs per RL variant
+RL_GRID = 200  # points of the common step axis of the RL curves
 GAN_ROWS = 6  # epochs shown in the GAN figure, evenly spaced, the last included
 REVERSE_SHOWN = (1000, 800, 600, 400, 200, 100, 40, 0)  # time steps of the digits figure
 TRAVERSED = 4  # latent coordinates shown in the traversal
@@ -286,6 +294,83 @@ def points_part(out: Path, seed: int = 0) -> dict[str, object]:
     return report
 
 
+def _on_grid(history: list, grid: np.ndarray, window: int = 10) -> np.ndarray:
+    """The mean return of the last ``window`` training episodes finished by each step of
+    ``grid`` (NaN before the first and after the run's last step), from a history of
+    (env_steps, return) pairs."""
+    record = np.asarray(history, dtype=float).reshape(-1, 2)
+    steps, returns = record[:, 0], record[:, 1]
+    smooth = np.array([returns[max(0, i - window + 1) : i + 1].mean() for i in range(len(returns))])
+    where = np.searchsorted(steps, grid, side="right") - 1
+    inside = (where >= 0) & (grid <= steps[-1])
+    return np.where(inside, smooth[np.clip(where, 0, None)], np.nan)
+
+
+def rl_part(out: Path, seed: int = 0, seeds: int = RL_SEEDS) -> dict[str, object]:
+    """Tasks 14-15: REINFORCE with and without its baseline, DQN with and without the
+    Double DQN target, ``seeds`` runs each on plain CartPole-v1; ``rl_curves.png``."""
+    import matplotlib.pyplot as plt
+
+    from dlkit.rollouts import greedy_return
+
+    from .cases.cartpole import ENV_ID, make_env_factory
+    from .dqn import train_dqn
+    from .reinforce import train_reinforce
+
+    variants = {
+        "REINFORCE, baseline": lambda s, h: train_reinforce(make_env_factory(ENV_ID), s, True, h),
+        "REINFORCE, no baseline": lambda s, h: train_reinforce(
+            make_env_factory(ENV_ID), s, False, h
+        ),
+        "Double DQN": lambda s, h: train_dqn(make_env_factory(ENV_ID), s, True, h),
+        "DQN": lambda s, h: train_dqn(make_env_factory(ENV_ID), s, False, h),
+    }
+    judge_seeds = list(range(10_000, 10_010))
+    runs: dict[str, list[tuple[list, float, float]]] = {}
+    for name, train in variants.items():
+        runs[name] = []
+        for s in range(seed, seed + seeds):
+            history: list = []
+            start = time.perf_counter()
+            model = train(s, history)
+            took = time.perf_counter() - start
+            greedy = greedy_return(model, ENV_ID, judge_seeds)[0]
+            runs[name].append((history, greedy, took))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    summary: dict[str, object] = {}
+    for ax, family in zip(axes, ("REINFORCE", "DQN"), strict=True):
+        for i, (name, results) in enumerate((k, v) for k, v in runs.items() if family in k):
+            end = max(h[-1][0] for h, _, _ in results if h)
+            grid = np.linspace(0, end, RL_GRID)
+            curves = np.stack([_on_grid(h, grid) for h, _, _ in results])
+            greedy = [g for _, g, _ in results]
+            with warnings.catch_warnings():  # steps no run reached: all-NaN columns
+                warnings.simplefilter("ignore", RuntimeWarning)
+                ax.plot(
+                    grid,
+                    np.nanmean(curves, axis=0),
+                    color=f"C{i}",
+                    label=f"{name} (greedy {np.mean(greedy):.0f})",
+                )
+                ax.fill_between(
+                    grid,
+                    np.nanmin(curves, axis=0),
+                    np.nanmax(curves, axis=0),
+                    color=f"C{i}",
+                    alpha=0.2,
+                )
+            summary[name] = {"greedy": greedy, "train_s": [t for _, _, t in results]}
+        ax.set_title(family, fontsize=10)
+        ax.set_xlabel("environment steps")
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("training return (last 10 episodes)")
+    fig.suptitle(f"CartPole-v1, {seeds} seeds each: mean and range")
+    fig.tight_layout()
+    fig.savefig(out / "rl_curves.png", dpi=120)
+    plt.close(fig)
+    return summary
+
+
 def plot_curves(report: dict[str, object], path: Path) -> None:
     """The training curves of the parts that ran, one panel each."""
     import matplotlib.pyplot as plt
@@ -315,7 +400,9 @@ def plot_curves(report: dict[str, object], path: Path) -> None:
     plt.close(fig)
 
 
-def run(out: Path, seed: int = 0, parts: Sequence[str] = PARTS) -> dict[str, object]:
+def run(
+    out: Path, seed: int = 0, parts: Sequence[str] = PARTS, rl_seeds: int = RL_SEEDS
+) -> dict[str, object]:
     """Run the chosen parts (any of `PARTS`) and write their files into ``out``; returns
     what each part measured, by part name."""
     import matplotlib
@@ -334,6 +421,8 @@ def run(out: Path, seed: int = 0, parts: Sequence[str] = PARTS) -> dict[str, obj
         report["digits"] = digits_part(out, seed)
     if "points" in parts:
         report["points"] = points_part(out, seed)
+    if "rl" in parts:
+        report["rl"] = rl_part(out, seed, rl_seeds)
     plot_curves(report, out / "curves.png")
     return report
 
@@ -343,9 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("plots"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--rl-seeds", type=int, default=RL_SEEDS)
     args = parser.parse_args(argv)
     try:
-        report = run(args.out, args.seed, args.parts)
+        report = run(args.out, args.seed, args.parts, args.rl_seeds)
     except NotImplementedError as exc:
         print(f"not implemented yet: {exc}\nFinish the tasks it needs first.", file=sys.stderr)
         return 1
@@ -370,6 +460,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{points['flow_distance']:.3f} after {points['flow_train_s']:.0f} s; wrote "
             f"{args.out}/points_samples.png and {args.out}/diffusion_reverse.png"
         )
+    rl = report.get("rl")
+    if isinstance(rl, dict):
+        for name, result in rl.items():
+            greedy = ", ".join(f"{g:.0f}" for g in result["greedy"])
+            seconds = ", ".join(f"{t:.0f}" for t in result["train_s"])
+            print(f"{name}: greedy returns {greedy} after {seconds} s of training")
+        print(f"wrote {args.out}/rl_curves.png")
     print(f"wrote {args.out}/curves.png")
     return 0
 

@@ -20,7 +20,7 @@ FIGURES = (
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
     out = tmp_path_factory.mktemp("plots")
-    return out, experiments.run(out, seed=0)
+    return out, experiments.run(out, seed=0, parts=("vae", "gan", "digits", "points"))
 
 
 def test_every_figure_is_written(ran: tuple[Path, dict[str, object]]) -> None:
@@ -47,6 +47,18 @@ def test_the_reference_models_reach_what_the_figures_claim(
         assert isinstance(judged, dict)
         covered = re.search(r"(\d+) digits covered", str(judged["judged"]))
         assert covered and int(covered.group(1)) >= 8, judged
+
+
+def test_the_rl_part_draws_every_variant(tmp_path: Path) -> None:
+    """One seed of each variant: the figure, and each run's greedy return beyond what
+    a random policy gets (about 22)."""
+    report = experiments.rl_part(tmp_path, seed=0, seeds=1)
+    assert set(report) == {"REINFORCE, baseline", "REINFORCE, no baseline", "Double DQN", "DQN"}
+    for result in report.values():
+        assert isinstance(result, dict) and len(result["greedy"]) == 1
+        assert result["greedy"][0] > 100, report
+    data = (tmp_path / "rl_curves.png").read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
 
 
 def test_a_missing_task_is_reported_not_raised(
