@@ -14,6 +14,9 @@ torch = lazy("torch")
 nn = lazy("torch.nn")
 
 
+KINDS = ("minimax", "non_saturating", "least_squares", "hinge")  # hw4.gan's loss kinds
+
+
 def with_weights(module: nn.Module, rng: np.random.Generator, scale: float = 0.3) -> nn.Module:
     """``module`` in float64 with every parameter drawn from ``rng`` (normal, standard
     deviation ``scale``), in the order of the parameters' names: a module built as its

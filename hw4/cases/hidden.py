@@ -10,6 +10,7 @@ from autograder.cases import grader_data
 from autograder.lazy_import import lazy
 from autograder.torch_inputs import generator, shapes, tensor
 from hw4.cases.harness import (
+    KINDS,
     FixedField,
     episodes_batch,
     gradients,
@@ -20,8 +21,6 @@ from hw4.cases.harness import (
 from hw4.cases.lake import GAMMA, TableSimulator, lakes, policy_value, tables
 
 torch = lazy("torch")  # imported where a case runs (the worker), not in the judge
-
-KINDS = ("minimax", "non_saturating", "least_squares", "hinge")
 
 
 @weight(1)

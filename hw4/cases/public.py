@@ -21,6 +21,7 @@ from hw4.cases.cartpole import (
 from hw4.cases.digit_checks import denoiser_samples, generator_samples
 from hw4.cases.digit_checks import digits_split as gan_digits
 from hw4.cases.harness import (
+    KINDS,
     FixedField,
     episodes_batch,
     gradients,
@@ -46,8 +47,6 @@ from hw4.cases.points_checks import diffusion_samples, flow_samples, moons
 from hw4.cases.vae_checks import digits_split, held_out_elbo
 
 torch = lazy("torch")  # imported where a case runs (the worker), not in the judge
-
-KINDS = ("minimax", "non_saturating", "least_squares", "hinge")
 
 
 # Part 1: generative models -------------------------------------------------------------

@@ -13,6 +13,7 @@ from autograder.assignment import Assignment
 from autograder.calibrate import calibrate, measure, seeds
 from autograder.cases import case_seed
 from hw4.cases.cartpole import DQN_TARGET, REINFORCE_TARGET
+from hw4.cases.digit_checks import FID_MAX
 from hw4.cases.lake import TARGET_RATIO
 from hw4.cases.points_checks import (
     TARGET_DISTANCE,
@@ -56,8 +57,8 @@ MARGINS = {
 }
 TARGETS = {
     "vae": TARGET_NATS,
-    "gan": 80.0,
-    "digits": 80.0,
+    "gan": FID_MAX,
+    "digits": FID_MAX,
     "diffusion": TARGET_DISTANCE,
     "flow": TARGET_DISTANCE,
     "qlearning": TARGET_RATIO,
@@ -80,6 +81,12 @@ def _case(number: str):  # type: ignore[no-untyped-def]
 
 def _state(model: torch.nn.Module) -> dict[str, np.ndarray]:
     return {key: value.detach().numpy() for key, value in model.state_dict().items()}
+
+
+def test_the_digit_cases_hold_the_judges_fid_bound() -> None:
+    from dlkit.digits_judge import SAMPLE_THRESHOLDS
+
+    assert FID_MAX == SAMPLE_THRESHOLDS.fid_max
 
 
 def test_the_grader_expects_the_state_of_the_course_models() -> None:
